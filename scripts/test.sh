@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs the dependencies, then builds and runs the whole test suite twice:
+# a -Werror build and an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# Ends with one line "N passed, N failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+./scripts/install-deps.sh || exit 1
+
+passed=0
+failed=0
+
+# run_suite DIR [meson options]: build and meson test; adds to the counts.
+run_suite() {
+	local dir=$1
+	shift
+	echo "=== $dir: configure and build ==="
+	if ! ./scripts/configure.sh "$dir" --werror "$@" >"$dir.configure.log" 2>&1; then
+		cat "$dir.configure.log"
+		failed=$((failed + 1))
+		return
+	fi
+	if ! meson compile -C "$dir"; then
+		failed=$((failed + 1))
+		return
+	fi
+	echo "=== $dir: meson test ==="
+	meson test -C "$dir" --print-errorlogs --num-processes 2
+	local counts
+	counts=$(python3 - "$dir/meson-logs/testlog.json" <<'PY'
+import json, sys
+ok = bad = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["result"] in ("OK", "EXPECTEDFAIL", "SKIP"):
+        ok += 1
+    else:
+        bad += 1
+print(ok, bad)
+PY
+)
+	passed=$((passed + ${counts% *}))
+	failed=$((failed + ${counts#* }))
+}
+
+run_suite build-test --buildtype=debugoptimized
+# The sandboxed children turn leak checking off for themselves (it needs
+# ptrace at exit); the supervisor and the unit tests keep it on.
+ASAN_OPTIONS=abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	run_suite build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
