@@ -1,0 +1,104 @@
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "messages.h"
+#include "supervisor.h"
+
+void links_init(struct sup *s)
+{
+	s->links[0] = (struct link){{SANDBOX_RECEIVER, SANDBOX_WRITER}, {-1, -1}};
+	s->links[1] = (struct link){{SANDBOX_RECEIVER, SANDBOX_FORWARDER}, {-1, -1}};
+}
+
+static enum peer_id peer_id_of(enum sandbox_profile_id p)
+{
+	switch (p) {
+	case SANDBOX_RECEIVER:
+		return PEER_RECEIVER;
+	case SANDBOX_WRITER:
+		return PEER_WRITER;
+	default:
+		return PEER_FORWARDER;
+	}
+}
+
+static struct link *find_link(struct sup *s, enum sandbox_profile_id a, enum sandbox_profile_id b,
+			      int *a_index)
+{
+	for (int i = 0; i < SUP_LINK_COUNT; i++) {
+		struct link *l = &s->links[i];
+		if (l->side[0] == a && l->side[1] == b) {
+			*a_index = 0;
+			return l;
+		}
+		if (l->side[1] == a && l->side[0] == b) {
+			*a_index = 1;
+			return l;
+		}
+	}
+	return NULL;
+}
+
+int links_end_for(struct sup *s, enum sandbox_profile_id proc, enum sandbox_profile_id peer)
+{
+	int me;
+	struct link *l = find_link(s, proc, peer, &me);
+	if (l == NULL)
+		return -EINVAL;
+	if (l->pending[me] >= 0) {
+		int fd = l->pending[me];
+		l->pending[me] = -1;
+		return fd;
+	}
+
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return -errno;
+
+	struct proc *other = &s->procs[peer];
+	if (other->control != NULL && other->state != PROC_STOPPING) {
+		struct msg_peer m = {.peer = peer_id_of(proc)};
+		int err = channel_send(other->control, MSG_PEER_CHANNEL, &m, sizeof m, sv[1]);
+		close(sv[1]);
+		if (err) {
+			log_error("cannot hand the %s a new channel: %s", proc_name(other),
+				  strerror(-err));
+			close(sv[0]);
+			return err;
+		}
+	} else {
+		if (l->pending[1 - me] >= 0)
+			close(l->pending[1 - me]);
+		l->pending[1 - me] = sv[1];
+	}
+	return sv[0];
+}
+
+void links_forget(struct sup *s, enum sandbox_profile_id proc)
+{
+	for (int i = 0; i < SUP_LINK_COUNT; i++) {
+		struct link *l = &s->links[i];
+		for (int side = 0; side < 2; side++) {
+			if (l->side[side] != proc)
+				continue;
+			int other = 1 - side;
+			if (l->pending[other] >= 0) {
+				close(l->pending[other]);
+				l->pending[other] = -1;
+			}
+		}
+	}
+}
+
+void links_close(struct sup *s)
+{
+	for (int i = 0; i < SUP_LINK_COUNT; i++)
+		for (int side = 0; side < 2; side++)
+			if (s->links[i].pending[side] >= 0) {
+				close(s->links[i].pending[side]);
+				s->links[i].pending[side] = -1;
+			}
+}

@@ -1,0 +1,98 @@
+#ifndef OTLPD_SUPERVISOR_H
+#define OTLPD_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "channel.h"
+#include "config.h"
+#include "identities.h"
+#include "jails.h"
+#include "listeners.h"
+#include "sandbox.h"
+#include "stats.h"
+
+#define SUP_READY_TIMEOUT_MS 10000
+#define SUP_BACKOFF_MIN_MS 100
+#define SUP_BACKOFF_MAX_MS 30000
+#define SUP_HEALTHY_RESET_MS 60000
+#define SUP_STATS_INTERVAL_MS 1000
+
+enum proc_state {
+	PROC_DOWN,     /* not running (maybe waiting to restart) */
+	PROC_STARTING, /* spawned, READY not seen yet */
+	PROC_READY,
+	PROC_STOPPING, /* asked to shut down */
+};
+
+struct sup;
+
+struct proc {
+	struct sup *sup;
+	enum sandbox_profile_id id;
+	bool enabled;
+	char exe[4096];
+	pid_t pid;
+	enum proc_state state;
+	struct channel *control;
+	uv_timer_t restart_timer;
+	uv_timer_t ready_timer;
+	uint64_t ready_at_ms;
+	uint64_t backoff_ms;
+	uint64_t restarts;
+	struct stats_buf stats; /* last MSG_STATS */
+};
+
+/* A data queue between two children: the supervisor makes the socketpair,
+ * and keeps an end only while the child it is meant for is not running. */
+struct link {
+	enum sandbox_profile_id side[2];
+	int pending[2]; /* end waiting for side[i], or -1 */
+};
+
+#define SUP_LINK_COUNT 2
+
+struct sup {
+	uv_loop_t *loop;
+	const struct config *cfg;
+	struct identities ids;
+	struct jails jails;
+	struct listeners listeners;
+	struct proc procs[SANDBOX_PROFILE_COUNT];
+	struct link links[SUP_LINK_COUNT];
+	bool all_ready_once;
+	bool stopping;
+	int exit_code;
+	unsigned phase;
+	uv_timer_t phase_timer;
+	uv_timer_t stats_timer;
+	uv_signal_t sigterm;
+	uv_signal_t sigint;
+	uv_signal_t sigchld;
+};
+
+/* Runs otlpd until SIGTERM/SIGINT or a failed start. Returns the exit code. */
+int sup_run(const struct config *cfg);
+
+/* links.c: the descriptor a starting child gets for each of its links. */
+void links_init(struct sup *s);
+/* Returns the end for proc (caller closes it after the spawn) or a negative
+ * errno; the partner end goes to the running peer or waits for it. */
+int links_end_for(struct sup *s, enum sandbox_profile_id proc, enum sandbox_profile_id peer);
+/* proc died: ends waiting for its peers were paired with it and are stale. */
+void links_forget(struct sup *s, enum sandbox_profile_id proc);
+void links_close(struct sup *s);
+
+/* shutdown.c */
+void sup_begin_shutdown(struct sup *s, int exit_code, const char *why);
+void sup_shutdown_progress(struct sup *s);
+
+/* stats_relay.c */
+void sup_stats_start(struct sup *s);
+
+const char *proc_name(const struct proc *p);
+void proc_kill(struct proc *p, int sig);
+
+#endif
