@@ -73,8 +73,8 @@ static void receiver_on_control(struct child *c, const struct frame *f)
 
 static void receiver_stop(struct child *c)
 {
-	data_channel_detach(&receiver.to_writer);
-	data_channel_detach(&receiver.to_forwarder);
+	data_channel_free(&receiver.to_writer);
+	data_channel_free(&receiver.to_forwarder);
 	child_stopped(c);
 }
 
