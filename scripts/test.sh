@@ -7,6 +7,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 ./scripts/install-deps.sh || exit 1
 
+# The independent clients and readers of the integration tests (pinned).
+node_major=$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\).*/\1/p')
+if [ "${node_major:-0}" -lt 20 ]; then
+	echo "test.sh: Node.js 20 or newer is needed for the integration tests" >&2
+	exit 1
+fi
+(cd tests/js && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+
 passed=0
 failed=0
 
