@@ -171,7 +171,7 @@ static void on_control_msg(struct channel *ch, const struct frame *f, void *ctx)
 		begin_stop(c, "supervisor asked");
 		break;
 	default:
-		if (!c->ready) {
+		if (!c->ready && !(c->role->setup_types & MSG_BIT(f->h.type))) {
 			if (f->fd >= 0)
 				close(f->fd);
 			child_fatal(c, CHILD_EXIT_PROTOCOL, "control message before READY", 0);

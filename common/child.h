@@ -23,6 +23,8 @@ struct child_role {
 	unsigned config_role;    /* enum role bit: which keys it receives */
 	unsigned role_fd_count;  /* descriptors CHILD_FD_ROLE.. it inherits */
 	uint64_t control_types;  /* supervisor messages beyond CONFIG, SANDBOX, SHUTDOWN */
+	uint64_t setup_types;    /* of control_types, those also taken before the sandbox
+				  * (e.g. a credentials fd for prepare) */
 	/* Before the sandbox: open what the sandbox will forbid. */
 	int (*prepare)(struct child *c);
 	/* Inside the sandbox, before READY. */

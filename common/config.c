@@ -5,9 +5,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config_keys.h"
+#include "credentials.h"
+#include "endpoint_url.h"
+#include "header_list.h"
 #include "log.h"
 #include "roles.h"
 
@@ -258,21 +262,83 @@ static int validate_listeners(const struct config *c, struct config_error *err)
 	return 0;
 }
 
+/* The header that carries the credential must not also be a custom one. */
+static int header_conflict(void *ctx, const char *name, size_t name_len, const char *value,
+			   size_t value_len)
+{
+	(void)value;
+	(void)value_len;
+	const char *auth_header = ctx;
+	return auth_header && strlen(auth_header) == name_len &&
+			       strncasecmp(auth_header, name, name_len) == 0
+		       ? -EEXIST
+		       : 0;
+}
+
+static int validate_forwarding_extras(const struct config *c, struct config_error *err)
+{
+	char why[256];
+	if (c->forwarding.endpoint_url[0] != '\0') {
+		struct endpoint_url url;
+		if (endpoint_url_parse(c->forwarding.endpoint_url, &url, why, sizeof why) != 0) {
+			config_error_set(err, "forwarding.endpoint_url: %s", why);
+			return -EINVAL;
+		}
+	}
+	enum auth_type t = c->forwarding.authentication.auth_type;
+	const char *auth_header = t == AUTH_API_KEY
+					  ? (c->forwarding.authentication.header_name[0]
+						     ? c->forwarding.authentication.header_name
+						     : "X-API-Key")
+				  : t == AUTH_NONE ? NULL
+						   : "Authorization";
+	const char *h = c->forwarding.headers;
+	int rc = header_list_parse(h, strlen(h), header_conflict, (void *)auth_header, why,
+				   sizeof why);
+	if (rc == -EEXIST) {
+		config_error_set(err, "forwarding.headers: %s is the header of the configured "
+				      "authentication; remove it here",
+				 auth_header);
+		return -EINVAL;
+	}
+	if (rc != 0) {
+		config_error_set(err, "forwarding.headers: %s", why);
+		return -EINVAL;
+	}
+	unsigned inline_names = c->forwarding.authentication.credentials_inline;
+	if (inline_names != 0 && credentials_check_names(t, inline_names, why, sizeof why) != 0) {
+		config_error_set(err, "forwarding.authentication.credentials: %s", why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int validate_forwarding(const struct config *c, struct config_error *err)
 {
 	const char *file = c->forwarding.authentication.credentials_file;
 	const char *env = c->forwarding.authentication.credentials_env;
+	bool inline_given = c->forwarding.authentication.credentials_inline != 0;
 	if (c->forwarding.enabled && c->forwarding.endpoint_url[0] == '\0') {
 		config_error_set(err, "forwarding.endpoint_url: must be set when forwarding.enabled "
 				      "is true");
 		return -EINVAL;
 	}
-	if (c->forwarding.authentication.auth_type != AUTH_NONE &&
-	    (file[0] == '\0') == (env[0] == '\0')) {
+	int sources = (file[0] != '\0') + (env[0] != '\0') + inline_given;
+	if (c->forwarding.authentication.auth_type != AUTH_NONE && sources != 1) {
 		config_error_set(err,
 				 "forwarding.authentication: auth_type other than none needs exactly "
-				 "one of credentials_file and credentials_env (%s)",
-				 file[0] == '\0' ? "neither is set" : "both are set");
+				 "one of credentials_file, credentials_env and credentials (%s)",
+				 sources == 0 ? "neither is set"
+				 : sources == 2 ? "both are set"
+						: "all three are set");
+		return -EINVAL;
+	}
+	if (c->forwarding.tls.cert_file[0] != '\0' && c->forwarding.tls.key_file[0] == '\0') {
+		config_error_set(err, "forwarding.tls.key_file: must be set with cert_file");
+		return -EINVAL;
+	}
+	if (c->forwarding.tls.key_file[0] != '\0' && c->forwarding.tls.cert_file[0] == '\0') {
+		config_error_set(err, "forwarding.tls.cert_file: must be set with key_file");
 		return -EINVAL;
 	}
 	if (file[0] != '\0' && file[0] != '/') {
@@ -290,6 +356,11 @@ static int validate_forwarding(const struct config *c, struct config_error *err)
 			return -EINVAL;
 		}
 	}
+	if (c->forwarding.authentication.auth_type == AUTH_NONE && sources != 0) {
+		config_error_set(err, "forwarding.authentication: credentials are given but auth_type "
+				      "is none; set auth_type to api_key, bearer_token or basic");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -298,6 +369,8 @@ int config_validate(const struct config *c, struct config_error *err)
 	int rc = validate_each_key(c, err);
 	if (rc == 0)
 		rc = validate_forwarding(c, err);
+	if (rc == 0)
+		rc = validate_forwarding_extras(c, err);
 	if (rc == 0)
 		rc = validate_listeners(c, err);
 	if (rc == 0 && c->sandbox.empty_dir[0] != '/') {

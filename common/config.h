@@ -36,6 +36,15 @@ enum auth_type {
 	AUTH_BASIC = 3,
 };
 
+/* Names in a credentials map, as bits (credentials.h says which auth type
+ * needs which). */
+enum credential_name {
+	CREDENTIAL_KEY = 1u << 0,
+	CREDENTIAL_TOKEN = 1u << 1,
+	CREDENTIAL_USERNAME = 1u << 2,
+	CREDENTIAL_PASSWORD = 1u << 3,
+};
+
 enum forward_compression {
 	COMPRESSION_NONE = 0,
 	COMPRESSION_GZIP = 1,
@@ -58,6 +67,8 @@ struct config {
 	int64_t trace_cleanup_interval_secs;
 	int64_t metric_cleanup_interval_secs;
 	int64_t log_cleanup_interval_secs;
+	int64_t max_file_bytes;  /* the writer rotates a file before it passes this */
+	int64_t max_total_bytes; /* the writer removes the oldest files past this */
 	int64_t max_trace_buffer_size;
 	int64_t max_metric_buffer_size;
 	int64_t max_log_buffer_size;
@@ -70,6 +81,16 @@ struct config {
 		struct config_listener grpc;
 		int64_t max_request_bytes;
 		int64_t max_connections;
+		int64_t max_anyvalue_depth; /* AnyValue nesting (otlp_validate.h) */
+		int64_t max_json_depth;     /* OTLP/JSON nesting (otlp_json.h) */
+		int64_t max_attributes;     /* key-values in one attributes list */
+		int64_t max_header_bytes;   /* request line and headers; 431 past it */
+		int64_t max_headers;        /* header fields; 431 past it */
+		int64_t header_timeout_ms;  /* first byte of a request to its last header */
+		int64_t idle_timeout_ms;    /* keep-alive wait between requests */
+		int64_t body_timeout_ms;    /* between reads of a body */
+		int64_t ack_timeout_ms;     /* the writer's time to take a request */
+		int64_t max_buffered_bytes; /* request bodies held at once, all connections */
 	} receiver;
 
 	struct config_queue writer_queue; /* queues.writer.* */
@@ -79,13 +100,25 @@ struct config {
 		char endpoint_url[CONFIG_URL_MAX];
 		enum forward_compression compression;
 		int64_t timeout_secs;
+		int64_t max_connections;
+		char headers[CONFIG_URL_MAX]; /* "Name=value,..." (header_list.h) */
 		struct config_queue queue; /* forwarding.queue.max_items / max_bytes */
 		struct {
 			enum auth_type auth_type;
 			char header_name[CONFIG_NAME_MAX];
 			char credentials_file[CONFIG_PATH_MAX];
 			char credentials_env[CONFIG_NAME_MAX];
+			/* Not a key: enum credential_name bits of an inline
+			 * forwarding.authentication.credentials map, set by the
+			 * YAML loader. Its values are never stored here. */
+			unsigned credentials_inline;
 		} authentication;
+		struct {
+			char ca_file[CONFIG_PATH_MAX]; /* empty: the system CA bundle */
+			char cert_file[CONFIG_PATH_MAX];
+			char key_file[CONFIG_PATH_MAX];
+			bool insecure_skip_verify;
+		} tls;
 		struct {
 			int64_t failure_threshold;
 			int64_t open_timeout_secs;
@@ -117,6 +150,26 @@ int config_load_file(struct config *c, const char *path, struct config_error *er
 /* Same, from memory (tests, fuzzing); name is used in messages. */
 int config_load_buffer(struct config *c, const char *name, const char *yaml, size_t len,
 		       struct config_error *err);
+
+/* Inline forwarding.authentication.credentials (a map like a credentials
+ * file's) never enter struct config: the loader writes the map again as
+ * YAML text into this buffer, which is allocated once at its full size so
+ * that no reallocation leaves a copy behind. The supervisor hands it to the
+ * forwarder and wipes it at once. */
+#define CONFIG_INLINE_CREDENTIALS_MAX 16384
+struct config_inline_credentials {
+	char *text; /* owned; NULL until the loader meets a credentials map */
+	size_t len;
+};
+/* config_load_file that keeps inline credentials in *cred (else they are
+ * checked and wiped). Returns as config_load_file. */
+int config_load_file_credentials(struct config *c, const char *path,
+				 struct config_inline_credentials *cred, struct config_error *err);
+int config_load_buffer_credentials(struct config *c, const char *name, const char *yaml,
+				   size_t len, struct config_inline_credentials *cred,
+				   struct config_error *err);
+/* Wipes and frees the text; the struct can be reused. */
+void config_inline_credentials_wipe(struct config_inline_credentials *cred);
 
 /* Applies OTLP_<KEY> variables from envp (NULL-terminated "NAME=value").
  * An OTLP_* name that matches no key is an error, except the variable named

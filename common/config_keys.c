@@ -77,6 +77,10 @@ const struct config_key config_keys[] = {
 		"3600", R_W, "seconds between clean-ups of old metric files"),
 	KEY_INT("log_cleanup_interval_secs", log_cleanup_interval_secs, 1, SECS_PER_YEAR, "3600",
 		R_W, "seconds between clean-ups of old log files"),
+	KEY_INT("max_file_bytes", max_file_bytes, 1048576, 16 * GIB, "67108864", R_W,
+		"bytes an output file may reach before the writer starts the next one"),
+	KEY_INT("max_total_bytes", max_total_bytes, 1048576, 1024 * GIB, "1073741824", R_W,
+		"bytes all output files may hold before the writer removes the oldest"),
 	KEY_INT("max_trace_buffer_size", max_trace_buffer_size, 1, 1000000, "10000", R_W,
 		"spans the writer buffers before it flushes"),
 	KEY_INT("max_metric_buffer_size", max_metric_buffer_size, 1, 1000000, "10000", R_W,
@@ -106,6 +110,27 @@ const struct config_key config_keys[] = {
 		R_R, "largest request body accepted, after decompression"),
 	KEY_INT("receiver.max_connections", receiver.max_connections, 1, 65536, "1024", R_R,
 		"most client connections open at once"),
+	KEY_INT("receiver.max_anyvalue_depth", receiver.max_anyvalue_depth, 1, 128, "32",
+		R_R | R_W, "deepest nesting of attribute values (arrays and maps) accepted"),
+	KEY_INT("receiver.max_json_depth", receiver.max_json_depth, 4, 256, "64", R_R,
+		"deepest nesting of arrays and objects in an OTLP/JSON body"),
+	KEY_INT("receiver.max_attributes", receiver.max_attributes, 1, 65536, "1024", R_R | R_W,
+		"most key-values in one attributes list (resource, scope, span, ...)"),
+	KEY_INT("receiver.max_header_bytes", receiver.max_header_bytes, 1024, 1048576, "16384",
+		R_R, "largest request line and header block (431 past it)"),
+	KEY_INT("receiver.max_headers", receiver.max_headers, 8, 10000, "100", R_R,
+		"most header fields in a request (431 past it)"),
+	KEY_INT("receiver.header_timeout_ms", receiver.header_timeout_ms, 100, 600000, "10000",
+		R_R, "milliseconds from a request's first byte to its last header (408 past it)"),
+	KEY_INT("receiver.idle_timeout_ms", receiver.idle_timeout_ms, 100, 3600000, "60000", R_R,
+		"milliseconds a keep-alive connection may wait for its next request"),
+	KEY_INT("receiver.body_timeout_ms", receiver.body_timeout_ms, 100, 600000, "30000", R_R,
+		"milliseconds allowed between two reads of a request body (408 past it)"),
+	KEY_INT("receiver.ack_timeout_ms", receiver.ack_timeout_ms, 100, 600000, "10000", R_R,
+		"milliseconds the writer may take to accept a request (503 past it)"),
+	KEY_INT("receiver.max_buffered_bytes", receiver.max_buffered_bytes, 1048576, 64 * GIB,
+		"268435456", R_R,
+		"request body bytes held at once over all connections (503 past it)"),
 
 	KEY_INT("queues.writer.max_messages", writer_queue.max_messages, 1, 1000000, "1024",
 		R_R | R_W, "messages queued to the writer before the receiver pushes back"),
@@ -120,6 +145,10 @@ const struct config_key config_keys[] = {
 		 compression_words, "none", R_F, "compression of forwarded requests"),
 	KEY_INT("forwarding.timeout_secs", forwarding.timeout_secs, 1, 300, "10", R_F,
 		"seconds a forwarded request may take"),
+	KEY_INT("forwarding.max_connections", forwarding.max_connections, 1, 16, "2", R_F,
+		"connections to the endpoint kept open and used at once"),
+	KEY_STR("forwarding.headers", forwarding.headers, CONFIG_TEXT_HEADER_LIST, true, "", R_F,
+		"extra request headers: Name=value,Name2=value2 (in YAML also a map)"),
 	KEY_INT("forwarding.queue.max_items", forwarding.queue.max_messages, 1, 1000000, "1024",
 		R_R | R_F, "messages queued to the forwarder before the receiver pushes back"),
 	KEY_INT("forwarding.queue.max_bytes", forwarding.queue.max_bytes, 65536, 4 * GIB,
@@ -142,6 +171,14 @@ const struct config_key config_keys[] = {
 	KEY_INT("forwarding.circuit_breaker.open_timeout_secs",
 		forwarding.circuit_breaker.open_timeout_secs, 1, 3600, "30", R_F,
 		"seconds the circuit stays open before a retry"),
+	KEY_STR("forwarding.tls.ca_file", forwarding.tls.ca_file, CONFIG_TEXT_ABSOLUTE_PATH, true,
+		"", R_F, "PEM CA certificates the endpoint is verified against; empty: the system's"),
+	KEY_STR("forwarding.tls.cert_file", forwarding.tls.cert_file, CONFIG_TEXT_ABSOLUTE_PATH,
+		true, "", R_F, "PEM client certificate for mutual TLS"),
+	KEY_STR("forwarding.tls.key_file", forwarding.tls.key_file, CONFIG_TEXT_ABSOLUTE_PATH, true,
+		"", R_F, "PEM private key of the client certificate"),
+	KEY_BOOL("forwarding.tls.insecure_skip_verify", forwarding.tls.insecure_skip_verify,
+		 "false", R_F, "do not verify the endpoint's certificate (tests only; warned)"),
 
 	KEY_BOOL("dashboard.enabled", dashboard.listen.enabled, "true", R_S | R_D,
 		 "serve the dashboard"),
@@ -341,6 +378,8 @@ static bool valid_text(enum config_text_kind kind, const char *text, size_t len)
 				return false;
 		}
 		return true;
+	case CONFIG_TEXT_HEADER_LIST:
+		return true;
 	case CONFIG_TEXT_ENV_NAME:
 	case CONFIG_TEXT_ACCOUNT_NAME:
 		if (is_digit(text[0]))
@@ -374,6 +413,8 @@ static const char *text_kind_name(enum config_text_kind kind)
 		return "an environment variable name (letters, digits, _; not starting with a digit)";
 	case CONFIG_TEXT_ACCOUNT_NAME:
 		return "a user or group name (letters, digits, _ . -; starting with a letter or _)";
+	case CONFIG_TEXT_HEADER_LIST:
+		return "a list of headers Name=value,Name2=value2";
 	}
 	return "text";
 }

@@ -34,6 +34,7 @@ enum config_text_kind {
 	CONFIG_TEXT_HEADER_NAME,  /* RFC 9110 token */
 	CONFIG_TEXT_ENV_NAME,     /* [A-Za-z_][A-Za-z0-9_]* */
 	CONFIG_TEXT_ACCOUNT_NAME, /* [A-Za-z_][A-Za-z0-9_.-]* */
+	CONFIG_TEXT_HEADER_LIST,  /* Name=value,... checked by config_validate */
 };
 
 struct config_enum_word {

@@ -10,6 +10,8 @@
 #include <yaml.h>
 
 #include "config_keys.h"
+#include "credentials.h"
+#include "header_list.h"
 
 /* The YAML form is one mapping of nested mappings; the nesting is the dotted
  * key path. Read event by event, so that aliases are refused before anything
@@ -18,6 +20,7 @@
 #define CONFIG_FILE_MAX (1024 * 1024)
 #define CONFIG_YAML_DEPTH_MAX 8
 #define SEEN_MAX (2 * CONFIG_KEY_COUNT_MAX)
+#define INLINE_CREDENTIALS_PATH "forwarding.authentication.credentials"
 
 struct seen_path {
 	char path[CONFIG_KEY_PATH_MAX];
@@ -31,6 +34,7 @@ struct loader {
 	struct config_error *err;
 	struct seen_path seen[SEEN_MAX];
 	size_t nseen;
+	struct config_inline_credentials *cred; /* NULL: inline values are checked only */
 };
 
 static const char *event_kind(const yaml_event_t *ev)
@@ -175,6 +179,160 @@ static int mark_seen(struct loader *ld, const char *path, yaml_mark_t mark)
 	return 0;
 }
 
+/* Appends name: "value" to the inline credentials text, escaped for a
+ * double-quoted YAML scalar. The buffer never grows: it was allocated at
+ * its full size, so no reallocation leaves a copy of a value behind. */
+static int append_credential(struct config_inline_credentials *cred, const char *name,
+			     const unsigned char *value, size_t len)
+{
+	size_t need = strlen(name) + 4 + 2;
+	for (size_t i = 0; i < len; i++)
+		need += value[i] == '"' || value[i] == '\\' ? 2 : 1;
+	if (cred->len + need > CONFIG_INLINE_CREDENTIALS_MAX)
+		return -ENOBUFS;
+	char *o = cred->text + cred->len;
+	size_t n = strlen(name);
+	memcpy(o, name, n);
+	o += n;
+	memcpy(o, ": \"", 3);
+	o += 3;
+	for (size_t i = 0; i < len; i++) {
+		if (value[i] == '"' || value[i] == '\\')
+			*o++ = '\\';
+		*o++ = (char)value[i];
+	}
+	memcpy(o, "\"\n", 2);
+	o += 2;
+	cred->len = (size_t)(o - cred->text);
+	return 0;
+}
+
+/* One name: value of the inline credentials map; kev is the name. */
+static int load_credential(struct loader *ld, const char *path, const yaml_event_t *kev,
+			   unsigned *have)
+{
+	if (kev->type != YAML_SCALAR_EVENT)
+		return at_error(ld, kev->start_mark, path, "a credential name must be a word");
+	unsigned bit = credentials_name_bit((const char *)kev->data.scalar.value,
+					    kev->data.scalar.length);
+	if (bit == 0) {
+		char shown[CONFIG_KEY_PATH_MAX];
+		char problem[CONFIG_KEY_PATH_MAX + 96];
+		config_printable((const char *)kev->data.scalar.value, kev->data.scalar.length, 32,
+				 shown, sizeof shown);
+		snprintf(problem, sizeof problem,
+			 "\"%s\" is not a credential name (key, token, username, password)", shown);
+		return at_error(ld, kev->start_mark, path, problem);
+	}
+	if (*have & bit)
+		return at_error(ld, kev->start_mark, path, "a credential is given twice");
+	*have |= bit;
+	const char *name = bit == CREDENTIAL_KEY ? "key" : bit == CREDENTIAL_TOKEN ? "token"
+			   : bit == CREDENTIAL_USERNAME ? "username" : "password";
+
+	yaml_event_t vev;
+	int rc = next_event(ld, path, &vev);
+	if (rc != 0)
+		return rc;
+	char why[160];
+	if (vev.type != YAML_SCALAR_EVENT || is_null_scalar(&vev))
+		rc = at_error(ld, vev.start_mark, path, "a credential must be a single value");
+	else if (credentials_check_value(bit, vev.data.scalar.value, vev.data.scalar.length, why,
+					 sizeof why) != 0)
+		rc = at_error(ld, vev.start_mark, path, why);
+	else if (ld->cred && append_credential(ld->cred, name, vev.data.scalar.value,
+					       vev.data.scalar.length) != 0)
+		rc = at_error(ld, vev.start_mark, path, "the credentials are too long");
+	if (vev.type == YAML_SCALAR_EVENT)
+		explicit_bzero(vev.data.scalar.value, vev.data.scalar.length);
+	yaml_event_delete(&vev);
+	return rc;
+}
+
+/* forwarding.authentication.credentials: a map of name: value whose values
+ * go to ld->cred, never into the config. */
+static int load_credentials(struct loader *ld, const char *path)
+{
+	yaml_event_t ev;
+	int rc = next_event(ld, path, &ev);
+	if (rc != 0)
+		return rc;
+	bool map = ev.type == YAML_MAPPING_START_EVENT;
+	yaml_mark_t mark = ev.start_mark;
+	if (ev.type == YAML_SCALAR_EVENT)
+		explicit_bzero(ev.data.scalar.value, ev.data.scalar.length);
+	yaml_event_delete(&ev);
+	if (!map)
+		return at_error(ld, mark, path, "expected a map of credentials, e.g. token: ...");
+	if (ld->cred && !ld->cred->text) {
+		ld->cred->text = calloc(1, CONFIG_INLINE_CREDENTIALS_MAX);
+		if (!ld->cred->text)
+			return at_error(ld, mark, path, "out of memory");
+	}
+	if (ld->cred)
+		ld->cred->len = 0;
+	unsigned have = 0;
+	for (;;) {
+		yaml_event_t kev;
+		rc = next_event(ld, path, &kev);
+		if (rc != 0)
+			return rc;
+		bool end = kev.type == YAML_MAPPING_END_EVENT;
+		if (!end)
+			rc = load_credential(ld, path, &kev, &have);
+		yaml_event_delete(&kev);
+		if (end || rc != 0)
+			break;
+	}
+	if (rc == 0)
+		ld->tmp.forwarding.authentication.credentials_inline = have;
+	return rc;
+}
+
+/* A header list written as a YAML map: turned into its text form and set
+ * like any other value; mark is where the map starts. */
+static int load_header_map(struct loader *ld, const struct config_key *k, yaml_mark_t mark)
+{
+	char text[CONFIG_VALUE_TEXT_MAX];
+	size_t used = 0;
+	text[0] = '\0';
+	for (;;) {
+		yaml_event_t kev, vev;
+		int rc = next_event(ld, k->path, &kev);
+		if (rc != 0)
+			return rc;
+		if (kev.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&kev);
+			break;
+		}
+		rc = next_event(ld, k->path, &vev);
+		if (rc != 0) {
+			yaml_event_delete(&kev);
+			return rc;
+		}
+		bool name_ok = kev.type == YAML_SCALAR_EVENT && kev.data.scalar.length > 0 &&
+			       !memchr(kev.data.scalar.value, '=', kev.data.scalar.length) &&
+			       !memchr(kev.data.scalar.value, ',', kev.data.scalar.length);
+		if (!name_ok)
+			rc = at_error(ld, kev.start_mark, k->path, "a header name must be a word");
+		else if (vev.type != YAML_SCALAR_EVENT)
+			rc = at_error(ld, vev.start_mark, k->path, "a header value must be text");
+		else if (header_list_append(text, sizeof text, &used,
+					    (const char *)kev.data.scalar.value,
+					    kev.data.scalar.length,
+					    (const char *)vev.data.scalar.value,
+					    vev.data.scalar.length) != 0)
+			rc = at_error(ld, vev.start_mark, k->path, "the headers are too long");
+		yaml_event_delete(&kev);
+		yaml_event_delete(&vev);
+		if (rc != 0)
+			return rc;
+	}
+	char origin[CONFIG_PATH_MAX + 48];
+	snprintf(origin, sizeof origin, "%s:%zu:%zu", ld->name, mark.line + 1, mark.column + 1);
+	return config_key_parse(k, &ld->tmp, text, used, true, origin, ld->err);
+}
+
 static int load_mapping(struct loader *ld, const char *path, size_t depth);
 
 /* One "key: value" pair of the mapping at path; kev is the key. */
@@ -190,17 +348,23 @@ static int load_pair(struct loader *ld, const char *path, const yaml_event_t *ke
 	bool fits = word_len > 0 && want < sizeof child && n >= 0 && (size_t)n == want &&
 		    !memchr(word, '.', word_len);
 	const struct config_key *k = fits ? config_key_find(child, (size_t)n) : NULL;
-	if (!k && !(fits && config_key_is_section(child, (size_t)n)))
+	bool inline_credentials = fits && strcmp(child, INLINE_CREDENTIALS_PATH) == 0;
+	if (!k && !inline_credentials && !(fits && config_key_is_section(child, (size_t)n)))
 		return unknown_key(ld, kev, path);
 	int rc = mark_seen(ld, child, kev->start_mark);
 	if (rc != 0)
 		return rc;
+	if (inline_credentials)
+		return load_credentials(ld, child);
 
 	yaml_event_t vev;
 	rc = next_event(ld, child, &vev);
 	if (rc != 0)
 		return rc;
-	if (k) {
+	if (k && k->type == CONFIG_TYPE_STRING && k->text_kind == CONFIG_TEXT_HEADER_LIST &&
+	    vev.type == YAML_MAPPING_START_EVENT) {
+		rc = load_header_map(ld, k, vev.start_mark);
+	} else if (k) {
 		rc = load_value(ld, k, &vev);
 	} else if (vev.type != YAML_MAPPING_START_EVENT) {
 		char problem[CONFIG_KEY_PATH_MAX + 96];
@@ -306,8 +470,34 @@ static int load_stream(struct loader *ld)
 	return load_document(ld);
 }
 
+void config_inline_credentials_wipe(struct config_inline_credentials *cred)
+{
+	if (cred->text) {
+		explicit_bzero(cred->text, CONFIG_INLINE_CREDENTIALS_MAX);
+		free(cred->text);
+	}
+	cred->text = NULL;
+	cred->len = 0;
+}
+
+/* libyaml's copies of the input: a credential written inline is among them. */
+static void wipe_parser_buffers(yaml_parser_t *p)
+{
+	if (p->raw_buffer.start)
+		explicit_bzero(p->raw_buffer.start, (size_t)(p->raw_buffer.end - p->raw_buffer.start));
+	if (p->buffer.start)
+		explicit_bzero(p->buffer.start, (size_t)(p->buffer.end - p->buffer.start));
+}
+
 int config_load_buffer(struct config *c, const char *name, const char *yaml, size_t len,
 		       struct config_error *err)
+{
+	return config_load_buffer_credentials(c, name, yaml, len, NULL, err);
+}
+
+int config_load_buffer_credentials(struct config *c, const char *name, const char *yaml,
+				   size_t len, struct config_inline_credentials *cred,
+				   struct config_error *err)
 {
 	if (!name)
 		name = "config";
@@ -334,12 +524,16 @@ int config_load_buffer(struct config *c, const char *name, const char *yaml, siz
 	}
 	ld->name = name;
 	ld->err = err;
+	ld->cred = cred;
 	ld->tmp = *c;
 	yaml_parser_set_encoding(&ld->parser, YAML_UTF8_ENCODING);
 	yaml_parser_set_input_string(&ld->parser, (const unsigned char *)yaml, len);
 	int rc = load_stream(ld);
 	if (rc == 0)
 		*c = ld->tmp;
+	else if (cred)
+		config_inline_credentials_wipe(cred);
+	wipe_parser_buffers(&ld->parser);
 	yaml_parser_delete(&ld->parser);
 	free(ld);
 	return rc;
@@ -396,12 +590,20 @@ static int read_file(const char *path, char **out, size_t *len, struct config_er
 
 int config_load_file(struct config *c, const char *path, struct config_error *err)
 {
+	return config_load_file_credentials(c, path, NULL, err);
+}
+
+int config_load_file_credentials(struct config *c, const char *path,
+				 struct config_inline_credentials *cred, struct config_error *err)
+{
 	char *text = NULL;
 	size_t len = 0;
 	int rc = read_file(path, &text, &len, err);
 	if (rc != 0)
 		return rc;
-	rc = config_load_buffer(c, path, text, len, err);
+	rc = config_load_buffer_credentials(c, path, text, len, cred, err);
+	/* The file may hold inline credentials. */
+	explicit_bzero(text, len);
 	free(text);
 	return rc;
 }

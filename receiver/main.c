@@ -6,8 +6,10 @@
 
 #include "child.h"
 #include "data_channel.h"
+#include "http_server.h"
 #include "log.h"
 #include "messages.h"
+#include "otlp_http.h"
 #include "roles.h"
 
 /* Descriptors from the supervisor (practice 8: the topology of this binary). */
@@ -20,21 +22,90 @@ enum receiver_fd {
 };
 
 struct receiver {
+	struct child *child;
 	struct data_channel to_writer;
 	struct data_channel to_forwarder;
+	bool http_on;
+	struct http_server http;
+	struct otlp_http otlp;
 };
 
 static struct receiver receiver;
 
+static struct data_channel *channel_to(enum otlp_dest dest)
+{
+	return dest == OTLP_DEST_WRITER ? &receiver.to_writer : &receiver.to_forwarder;
+}
+
+static int sink_send(void *ctx, enum otlp_dest dest, enum otlp_signal signal, const uint8_t *buf,
+		     size_t len, void *token)
+{
+	(void)ctx;
+	if (len > UINT32_MAX)
+		return -EMSGSIZE;
+	return data_channel_send(channel_to(dest), otlp_signal_msg_type(signal), buf, (uint32_t)len,
+				 token);
+}
+
+static int sink_check(void *ctx, enum otlp_dest dest, uint64_t len)
+{
+	(void)ctx;
+	struct data_channel *d = channel_to(dest);
+	if (len > d->credit.bytes || len > d->max_payload)
+		return -EMSGSIZE; /* never fits, however long the client waits */
+	if (!data_channel_up(d))
+		return -ENOTCONN;
+	return channel_has_credit(d->ch, (uint32_t)len) ? 0 : -EAGAIN;
+}
+
+static void on_writer_ack(void *token, int status, void *ctx)
+{
+	(void)ctx;
+	otlp_http_acked(&receiver.otlp, token, status);
+}
+
+static int start_http(struct child *c)
+{
+	const struct config *cfg = &c->cfg;
+	struct otlp_http_config ocfg = {
+		.max_request_bytes = (uint64_t)cfg->receiver.max_request_bytes,
+		.codec = {.items = {.max_depth = (uint32_t)cfg->receiver.max_anyvalue_depth,
+				    .max_attributes = (uint32_t)cfg->receiver.max_attributes},
+			  .max_json_depth = (uint32_t)cfg->receiver.max_json_depth},
+		.forwarding = cfg->forwarding.enabled,
+	};
+	struct otlp_sink sink = {.send = sink_send, .check = sink_check};
+	otlp_http_init(&receiver.otlp, &ocfg, &sink);
+	struct http_server_config scfg = {
+		.max_connections = (uint32_t)cfg->receiver.max_connections,
+		.header_timeout_ms = (uint64_t)cfg->receiver.header_timeout_ms,
+		.idle_timeout_ms = (uint64_t)cfg->receiver.idle_timeout_ms,
+		.body_timeout_ms = (uint64_t)cfg->receiver.body_timeout_ms,
+		.busy_timeout_ms = (uint64_t)cfg->receiver.ack_timeout_ms,
+		.limits = {.max_header_bytes = (uint32_t)cfg->receiver.max_header_bytes,
+			   .max_headers = (uint32_t)cfg->receiver.max_headers,
+			   .max_body_bytes = (uint64_t)cfg->receiver.max_request_bytes},
+	};
+	int err = http_server_init(&receiver.http, &c->loop, RECEIVER_FD_HTTP, &scfg,
+				   (uint64_t)cfg->receiver.max_buffered_bytes, &otlp_http_handler,
+				   &receiver.otlp);
+	if (err)
+		log_error("OTLP/HTTP listener: %s", uv_strerror(err));
+	receiver.http_on = err == 0;
+	return err;
+}
+
 static int receiver_prepare(struct child *c)
 {
 	c->state = &receiver;
+	receiver.child = c;
 	receiver.to_writer = (struct data_channel){
 		.peer_name = "writer",
 		.side = DATA_CHANNEL_PRODUCER,
 		.credit = {.msgs = (uint32_t)c->cfg.writer_queue.max_messages,
 			   .bytes = (uint64_t)c->cfg.writer_queue.max_bytes},
 		.max_payload = (uint32_t)c->cfg.receiver.max_request_bytes,
+		.on_ack = on_writer_ack,
 	};
 	receiver.to_forwarder = (struct data_channel){
 		.peer_name = "forwarder",
@@ -43,16 +114,24 @@ static int receiver_prepare(struct child *c)
 			   .bytes = (uint64_t)c->cfg.forwarding.queue.max_bytes},
 		.max_payload = (uint32_t)c->cfg.receiver.max_request_bytes,
 	};
+	/* The first stream handle of the loop opens /dev/null (libuv's spare
+	 * descriptor for EMFILE): it has to happen before the sandbox. */
+	if (c->cfg.receiver.http.enabled)
+		return start_http(c);
 	return 0;
 }
 
-/* The listening sockets are held from here on; serving OTLP/HTTP comes
- * with #3 and OTLP/gRPC with #7. */
+/* The listening sockets are held from here on; OTLP/gRPC comes with #7. */
 static int receiver_start(struct child *c)
 {
 	int err = data_channel_attach(&receiver.to_writer, &c->loop, RECEIVER_FD_WRITER);
 	if (!err)
 		err = data_channel_attach(&receiver.to_forwarder, &c->loop, RECEIVER_FD_FORWARDER);
+	if (!err && receiver.http_on) {
+		err = http_server_start(&receiver.http);
+		if (err)
+			log_error("OTLP/HTTP listen: %s", uv_strerror(err));
+	}
 	return err;
 }
 
@@ -71,11 +150,55 @@ static void receiver_on_control(struct child *c, const struct frame *f)
 		log_error("cannot attach the new %s channel: %s", d->peer_name, strerror(-err));
 }
 
-static void receiver_stop(struct child *c)
+static void stopped(void)
 {
 	data_channel_free(&receiver.to_writer);
 	data_channel_free(&receiver.to_forwarder);
-	child_stopped(c);
+	child_stopped(receiver.child);
+}
+
+static void on_http_stopped(struct http_server *srv)
+{
+	(void)srv;
+	stopped();
+}
+
+/* Requests in hand are answered first (the writer stops after us). */
+static void receiver_stop(struct child *c)
+{
+	(void)c;
+	if (receiver.http_on)
+		http_server_stop(&receiver.http, on_http_stopped);
+	else
+		stopped();
+}
+
+static int http_stats(struct stats_buf *b)
+{
+	const struct http_server_stats *st = &receiver.http.stats;
+	const struct {
+		const char *name;
+		uint64_t value;
+	} v[] = {
+		{"http_connections_open", http_server_open_connections(&receiver.http)},
+		{"http_connections_accepted", st->accepted},
+		{"http_connections_refused", st->refused},
+		{"http_connections_dropped", st->dropped},
+		{"http_connections_evicted_idle", st->evicted_idle},
+		{"http_timeouts_idle", st->idle_timeouts},
+		{"http_timeouts_header", st->header_timeouts},
+		{"http_timeouts_body", st->body_timeouts},
+		{"http_timeouts_ack", st->busy_timeouts},
+		{"http_timeouts_write", st->write_timeouts},
+		{"http_read_errors", st->read_errors},
+		{"http_buffered_bytes", receiver.http.budget.used},
+	};
+	int err = 0;
+	for (size_t i = 0; i < sizeof v / sizeof v[0] && !err; i++)
+		err = stats_add(b, v[i].name, v[i].value);
+	if (!err)
+		err = otlp_http_add_stats(&receiver.otlp, b);
+	return err;
 }
 
 static int receiver_stats(struct child *c, struct stats_buf *b)
@@ -93,6 +216,8 @@ static int receiver_stats(struct child *c, struct stats_buf *b)
 		err = stats_add(b, "forwarder_queue_credit_msgs", f.msgs);
 	if (!err)
 		err = stats_add(b, "forwarder_queue_credit_bytes", f.bytes);
+	if (!err && receiver.http_on)
+		err = http_stats(b);
 	return err;
 }
 

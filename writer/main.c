@@ -2,7 +2,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -10,6 +10,7 @@
 #include "log.h"
 #include "messages.h"
 #include "roles.h"
+#include "writer.h"
 
 /* Descriptors from the supervisor; CHILD_FD_JAIL is the output directory. */
 enum writer_fd {
@@ -17,58 +18,127 @@ enum writer_fd {
 	WRITER_FD_END = CHILD_FD_ROLE + 1,
 };
 
-struct writer {
+/* While a batch cannot be written, the waiting request is retried this often. */
+#define WRITER_RETRY_MS 1000
+
+struct writer_process {
 	struct data_channel from_receiver;
-	uint64_t received_messages;
-	uint64_t received_bytes;
+	struct writer w;
+	bool w_ready;
+	/* Messages of an earlier channel still waiting: their credit is not
+	 * returned on the channel that replaced it. */
+	uint32_t stale_credits;
+	uv_timer_t flush_timer;
+	uv_timer_t retry_timer;
 };
 
-static struct writer writer;
+static struct writer_process wp;
 
-/* Until the Arrow encoder lands (#4) a message is counted and its credit
- * returned at once, so the queue never stalls. */
-static void writer_on_data(struct channel *ch, const struct frame *f, void *ctx)
+static int64_t wall_now(void)
 {
-	(void)ctx;
-	writer.received_messages++;
-	writer.received_bytes += f->h.len;
-	int err = channel_return_credit(ch, 1, f->h.len);
+	struct timespec ts;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec;
+}
+
+/* All rows of a message are in a batch: the receiver may send another. */
+static void on_taken(void *ctx, uint32_t len)
+{
+	struct writer_process *p = ctx;
+	if (p->stale_credits) {
+		p->stale_credits--;
+		return;
+	}
+	if (!p->from_receiver.ch)
+		return;
+	int err = channel_return_credit(p->from_receiver.ch, 1, len);
 	if (err)
 		log_error("returning credit: %s", strerror(-err));
 }
 
+static void on_retry_timer(uv_timer_t *t)
+{
+	(void)writer_retry(&wp.w, wall_now());
+	if (!writer_waiting(&wp.w))
+		uv_timer_stop(t);
+}
+
+static void wait_for_retry(void)
+{
+	if (writer_waiting(&wp.w) && !uv_is_active((uv_handle_t *)&wp.retry_timer))
+		uv_timer_start(&wp.retry_timer, on_retry_timer, WRITER_RETRY_MS, WRITER_RETRY_MS);
+}
+
+static void writer_on_data(struct channel *ch, const struct frame *f, void *ctx)
+{
+	(void)ch;
+	(void)ctx;
+	if (f->fd >= 0)
+		close(f->fd);
+	if (writer_take(&wp.w, f->h.type, f->payload, f->h.len, wall_now()) != 0)
+		wait_for_retry();
+}
+
+/* Flushes on the write interval; files past their age and the retention
+ * rules are checked at the same pace. Errors are logged where they happen. */
+static void on_flush_timer(uv_timer_t *t)
+{
+	(void)t;
+	int64_t now = wall_now();
+	(void)writer_flush(&wp.w, now);
+	if (writer_waiting(&wp.w))
+		(void)writer_retry(&wp.w, now);
+	(void)writer_retention(&wp.w, now);
+}
+
 static int writer_prepare(struct child *c)
 {
-	c->state = &writer;
-	writer.from_receiver = (struct data_channel){
+	c->state = &wp;
+	uint64_t credit_bytes = (uint64_t)c->cfg.writer_queue.max_bytes;
+	wp.from_receiver = (struct data_channel){
 		.peer_name = "receiver",
 		.side = DATA_CHANNEL_CONSUMER,
-		.credit = {.msgs = (uint32_t)c->cfg.writer_queue.max_messages,
-			   .bytes = (uint64_t)c->cfg.writer_queue.max_bytes},
+		.credit = {.msgs = (uint32_t)c->cfg.writer_queue.max_messages, .bytes = credit_bytes},
 		.on_msg = writer_on_data,
 	};
 	return 0;
 }
 
-/* The jail is the output directory, so paths here are relative to it. */
-static int make_dir(const char *path)
-{
-	if (mkdirat(AT_FDCWD, path, 0750) == 0 || errno == EEXIST)
-		return 0;
-	int err = -errno;
-	log_error("cannot create %s in the output directory: %s", path, strerror(-err));
-	return err;
-}
-
 static int writer_start(struct child *c)
 {
-	static const char *const dirs[] = {"otlp", "otlp/traces", "otlp/metrics", "otlp/logs"};
-	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		int err = make_dir(dirs[i]);
-		if (err)
-			return err;
+	const struct config *cfg = &c->cfg;
+	uint64_t credit_bytes = (uint64_t)cfg->writer_queue.max_bytes;
+	struct writer_config wc = {
+		/* The jail is the output directory: paths are relative to it. */
+		.root_dirfd = AT_FDCWD,
+		.max_rows = {(uint32_t)cfg->max_trace_buffer_size, (uint32_t)cfg->max_metric_buffer_size,
+			     (uint32_t)cfg->max_log_buffer_size},
+		.retention_secs = {cfg->trace_cleanup_interval_secs, cfg->metric_cleanup_interval_secs,
+				   cfg->log_cleanup_interval_secs},
+		.write_interval_secs = cfg->write_interval_secs,
+		.max_file_bytes = (uint64_t)cfg->max_file_bytes,
+		.max_total_bytes = (uint64_t)cfg->max_total_bytes,
+		.max_message_bytes = credit_bytes < UINT32_MAX ? (uint32_t)credit_bytes : UINT32_MAX,
+		.limits = {.max_depth = (uint32_t)cfg->receiver.max_anyvalue_depth,
+			   .max_attributes = (uint32_t)cfg->receiver.max_attributes},
+		.inbox_max_bytes = credit_bytes,
+		.on_taken = on_taken,
+		.ctx = &wp,
+	};
+	int err = writer_init(&wp.w, &wc);
+	if (err) {
+		log_error("cannot set up the output directory: %s", strerror(-err));
+		writer_free(&wp.w);
+		return err;
 	}
-	return data_channel_attach(&writer.from_receiver, &c->loop, WRITER_FD_RECEIVER);
+	wp.w_ready = true;
+	uv_timer_init(&c->loop, &wp.flush_timer);
+	uv_timer_init(&c->loop, &wp.retry_timer);
+	uint64_t interval_ms = (uint64_t)cfg->write_interval_secs * 1000u;
+	uv_timer_start(&wp.flush_timer, on_flush_timer, interval_ms, interval_ms);
+	(void)writer_retention(&wp.w, wall_now());
+	return data_channel_attach(&wp.from_receiver, &c->loop, WRITER_FD_RECEIVER);
 }
 
 static void writer_on_control(struct child *c, const struct frame *f)
@@ -80,24 +150,33 @@ static void writer_on_control(struct child *c, const struct frame *f)
 			close(f->fd);
 		child_fatal(c, CHILD_EXIT_PROTOCOL, "unexpected control message", 0);
 	}
-	int err = data_channel_attach(&writer.from_receiver, &c->loop, f->fd);
+	/* What waits now came over the old channel, whose credit died with it. */
+	wp.stale_credits = wp.w.inbox_count + (wp.w.cur.active ? 1u : 0u);
+	int err = data_channel_attach(&wp.from_receiver, &c->loop, f->fd);
 	if (err)
 		log_error("cannot attach the new receiver channel: %s", strerror(-err));
 }
 
 static void writer_stop(struct child *c)
 {
-	data_channel_detach(&writer.from_receiver);
+	data_channel_detach(&wp.from_receiver);
+	if (wp.w_ready) {
+		uv_timer_stop(&wp.flush_timer);
+		uv_timer_stop(&wp.retry_timer);
+		int err = writer_finish(&wp.w, wall_now());
+		if (err)
+			log_error("not everything could be written before stopping: %s",
+				  strerror(-err));
+		writer_free(&wp.w);
+		wp.w_ready = false;
+	}
 	child_stopped(c);
 }
 
 static int writer_stats(struct child *c, struct stats_buf *b)
 {
 	(void)c;
-	int err = stats_add(b, "received_messages", writer.received_messages);
-	if (!err)
-		err = stats_add(b, "received_bytes", writer.received_bytes);
-	return err;
+	return wp.w_ready ? writer_stats_add(&wp.w, b) : 0;
 }
 
 static const struct child_role writer_role = {

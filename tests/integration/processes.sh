@@ -36,14 +36,18 @@ for name in receiver writer forwarder dashboard; do
 	if tr '\0' '\n' <"/proc/$pid/environ" | grep -q '^OTLP_'; then
 		fail "$name inherited an OTLP_ variable"
 	fi
-	# Beyond stdio only sockets, pipes and event-loop inodes: no directory
-	# (the jail descriptor is closed once inside) and no file.
+	# Beyond stdio only sockets, pipes, event-loop inodes and libuv's reserve
+	# /dev/null (kept for EMFILE, opened before the sandbox); the writer also
+	# holds its own folders and files, all inside the output directory. No
+	# descriptor reaches outside the jail (the jail fd is closed once inside).
 	for fd in /proc/"$pid"/fd/*; do
 		n=${fd##*/}
 		[ "$n" -le 2 ] && continue
-		case $(readlink "$fd") in
-		socket:* | pipe:* | anon_inode:*) ;;
-		*) fail "$name holds descriptor $n -> $(readlink "$fd")" ;;
+		target=$(readlink "$fd")
+		case $target in
+		socket:* | pipe:* | anon_inode:* | /dev/null) ;;
+		"$data_real"/otlp*) [ "$name" = writer ] || fail "$name holds $target" ;;
+		*) fail "$name holds descriptor $n -> $target" ;;
 		esac
 	done
 	pass "$name: seccomp filter, no_new_privs, uid $uid, jailed, minimal environment"
