@@ -9,16 +9,20 @@
 #include "identities.h"
 #include "log.h"
 #include "sandbox.h"
+#include "scrub.h"
 #include "supervisor.h"
 
 extern char **environ;
 
-/* defaults < YAML file < OTLP_* environment < --set flags */
-static int load_config(const struct cli *cli, struct config *cfg)
+/* defaults < YAML file < OTLP_* environment < --set flags. Inline
+ * credentials go to *cred, never into cfg. */
+static int load_config(const struct cli *cli, struct config *cfg,
+		       struct config_inline_credentials *cred)
 {
 	struct config_error err = {{0}};
 	config_defaults(cfg);
-	int rc = cli->config_file ? config_load_file(cfg, cli->config_file, &err) : 0;
+	int rc = cli->config_file ? config_load_file_credentials(cfg, cli->config_file, cred, &err)
+				  : 0;
 	if (!rc)
 		rc = config_apply_env(cfg, environ, &err);
 	for (unsigned i = 0; !rc && i < cli->nsets; i++) {
@@ -75,18 +79,35 @@ int main(int argc, char **argv)
 	}
 
 	static struct config cfg;
-	if (load_config(&cli, &cfg) != 0)
+	struct config_inline_credentials inline_cred = { NULL, 0 };
+	if (load_config(&cli, &cfg, &inline_cred) != 0) {
+		config_inline_credentials_wipe(&inline_cred);
 		return EXIT_FAILURE;
+	}
 
 	if (cli.action == CLI_CHECK_CONFIG) {
+		char why[CONFIG_PATH_MAX + 256];
+		if (sup_credentials_check(&cfg, &inline_cred, why, sizeof why) != 0) {
+			fprintf(stderr, "otlpd: configuration error: %s\n", why);
+			return EXIT_FAILURE;
+		}
 		config_print(&cfg, STDOUT_FILENO);
 		fprintf(stderr, "otlpd: configuration OK\n");
 		return EXIT_SUCCESS;
 	}
-	if (cli.action == CLI_PRINT_PROFILE)
+	if (cli.action == CLI_PRINT_PROFILE) {
+		config_inline_credentials_wipe(&inline_cred);
 		return print_profile(&cli, &cfg);
+	}
 
 	log_init("otlpd", cfg.log_level);
 	log_info("otlpd %s starting", OTLPD_VERSION);
-	return sup_run(&cfg);
+	/* First of all: the supervisor's own copies of a credential go. */
+	struct sup_credentials cred;
+	int err = sup_credentials_prepare(&cfg, &inline_cred, &cred);
+	/* What reading them left in registers and on the stack goes too. */
+	scrub_after_secret();
+	if (err)
+		return EXIT_FAILURE;
+	return sup_run(&cfg, &cred);
 }

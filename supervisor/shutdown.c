@@ -57,6 +57,7 @@ static void close_walk_cb(uv_handle_t *h, void *arg)
 static void finish(struct sup *s)
 {
 	uv_timer_stop(&s->phase_timer);
+	sup_resolve_stop(s);
 	for (int i = 0; i < SANDBOX_PROFILE_COUNT; i++) {
 		channel_close(s->procs[i].control);
 		s->procs[i].control = NULL;

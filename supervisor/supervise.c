@@ -144,6 +144,11 @@ static void on_control_msg(struct channel *ch, const struct frame *f, void *ctx)
 	struct proc *p = ctx;
 	if (f->fd >= 0)
 		close(f->fd);
+	if (f->h.type == MSG_RESOLVE) {
+		if (msg_get_empty(f) == 0)
+			sup_resolve_request(p->sup);
+		return;
+	}
 	if (f->h.type == MSG_READY) {
 		if (p->state != PROC_STARTING || msg_get_empty(f) != 0) {
 			log_error("%s sent READY twice or malformed; killing it", proc_name(p));
@@ -154,6 +159,8 @@ static void on_control_msg(struct channel *ch, const struct frame *f, void *ctx)
 		p->state = PROC_READY;
 		p->ready_at_ms = now_ms();
 		log_info("%s ready (pid %ld)", proc_name(p), (long)p->pid);
+		if (p->id == SANDBOX_FORWARDER)
+			sup_resolve_forwarder_ready(p->sup);
 		if (!p->sup->all_ready_once && all_ready(p->sup)) {
 			p->sup->all_ready_once = true;
 			log_info("otlpd ready: all processes are sandboxed and serving");
@@ -239,6 +246,8 @@ static int send_start_messages(struct proc *p)
 	int err = config_serialize(s->cfg, profile_role[p->id], text, sizeof text, &len);
 	if (!err)
 		err = channel_send(p->control, MSG_CONFIG, text, (uint32_t)len, -1);
+	if (!err && p->id == SANDBOX_FORWARDER)
+		err = sup_credentials_send(&s->cred, p->control);
 	const struct identity *id = &s->ids.child[p->id];
 	struct msg_sandbox m = {
 		.uid = (uint32_t)id->uid,
@@ -272,7 +281,8 @@ static void spawn_proc(struct proc *p)
 	struct channel_limits lim = {
 		.max_payload = STATS_MAX_BYTES,
 		.max_out_bytes = 2 * CONFIG_SERIALIZED_MAX,
-		.allowed_types = MSG_BIT(MSG_READY) | MSG_BIT(MSG_STATS),
+		.allowed_types = MSG_BIT(MSG_READY) | MSG_BIT(MSG_STATS) |
+				 (p->id == SANDBOX_FORWARDER ? MSG_BIT(MSG_RESOLVE) : 0),
 	};
 	if (!err)
 		err = channel_open(s->loop, sv[0], &lim, on_control_msg, on_control_closed, p,
@@ -329,6 +339,8 @@ static int sup_init(struct sup *s, uv_loop_t *loop, const struct config *cfg)
 		err = jails_open(cfg, &s->ids, &s->jails);
 	if (!err)
 		err = listeners_open(cfg, &s->listeners);
+	if (!err)
+		err = sup_resolve_init(s);
 	if (err)
 		return err;
 
@@ -345,15 +357,18 @@ static int sup_init(struct sup *s, uv_loop_t *loop, const struct config *cfg)
 	return 0;
 }
 
-int sup_run(const struct config *cfg)
+int sup_run(const struct config *cfg, struct sup_credentials *cred)
 {
 	static struct sup s;
 	uv_loop_t *loop = uv_default_loop();
 	signal(SIGPIPE, SIG_IGN);
 	int err = sup_init(&s, loop, cfg);
+	s.cred = *cred;
+	cred->fd = -1;
 	if (err) {
 		jails_close(&s.jails);
 		listeners_close(&s.listeners);
+		sup_credentials_close(&s.cred);
 		return EXIT_FAILURE;
 	}
 	log_info("children are confined by %s; seccomp %s",
@@ -370,6 +385,7 @@ int sup_run(const struct config *cfg)
 	links_close(&s);
 	jails_close(&s.jails);
 	listeners_close(&s.listeners);
+	sup_credentials_close(&s.cred);
 	log_info("otlpd stopped");
 	return s.exit_code;
 }

@@ -8,9 +8,11 @@
 
 #include "channel.h"
 #include "config.h"
+#include "endpoint_url.h"
 #include "identities.h"
 #include "jails.h"
 #include "listeners.h"
+#include "messages.h"
 #include "sandbox.h"
 #include "stats.h"
 
@@ -19,6 +21,7 @@
 #define SUP_BACKOFF_MAX_MS 30000
 #define SUP_HEALTHY_RESET_MS 60000
 #define SUP_STATS_INTERVAL_MS 1000
+#define SUP_RESOLVE_MIN_INTERVAL_MS 5000
 
 enum proc_state {
 	PROC_DOWN,     /* not running (maybe waiting to restart) */
@@ -54,6 +57,28 @@ struct link {
 
 #define SUP_LINK_COUNT 2
 
+/* credentials.c: the one descriptor the forwarder reads its credentials
+ * from (a credentials file, or a sealed memfd). */
+struct sup_credentials {
+	int fd;          /* -1: none */
+	uint32_t source; /* enum credentials_source */
+};
+
+/* resolve.c: the endpoint's addresses, resolved for the forwarder. */
+struct sup_resolver {
+	bool enabled;
+	char host[ENDPOINT_HOST_MAX];
+	char port[8];
+	uv_getaddrinfo_t req;
+	bool busy;         /* a lookup is running */
+	bool again;        /* asked again while it ran */
+	bool started_once;
+	bool have;         /* addrs holds an answer (maybe with no address) */
+	uint64_t last_start_ms;
+	uv_timer_t delay;  /* the next lookup, rate-limited */
+	struct msg_endpoint_addrs addrs;
+};
+
 struct sup {
 	uv_loop_t *loop;
 	const struct config *cfg;
@@ -62,6 +87,8 @@ struct sup {
 	struct listeners listeners;
 	struct proc procs[SANDBOX_PROFILE_COUNT];
 	struct link links[SUP_LINK_COUNT];
+	struct sup_credentials cred;
+	struct sup_resolver resolver;
 	bool all_ready_once;
 	bool stopping;
 	int exit_code;
@@ -73,8 +100,32 @@ struct sup {
 	uv_signal_t sigchld;
 };
 
-/* Runs otlpd until SIGTERM/SIGINT or a failed start. Returns the exit code. */
-int sup_run(const struct config *cfg);
+/* Runs otlpd until SIGTERM/SIGINT or a failed start. Returns the exit code.
+ * Takes over cred's descriptor. */
+int sup_run(const struct config *cfg, struct sup_credentials *cred);
+
+/* credentials.c. Prepares the hand-off: opens credentials_file (refused
+ * unless owner-only), or moves the credentials_env value or the inline
+ * credentials into a sealed memfd and wipes the supervisor's copy (the
+ * environment block in place). inline_cred is wiped in every case. Returns
+ * 0 or a negative errno (logged). */
+int sup_credentials_prepare(const struct config *cfg, struct config_inline_credentials *inline_cred,
+			    struct sup_credentials *out);
+/* --check-config: reads the credentials once to check their names and
+ * values; nothing is kept. Returns 0 or a negative errno with why set. */
+int sup_credentials_check(const struct config *cfg, struct config_inline_credentials *inline_cred,
+			  char *why, size_t cap);
+/* MSG_CREDENTIALS with the descriptor, before the forwarder's SANDBOX. */
+int sup_credentials_send(const struct sup_credentials *h, struct channel *control);
+void sup_credentials_close(struct sup_credentials *h);
+
+/* resolve.c */
+int sup_resolve_init(struct sup *s);
+/* MSG_RESOLVE from the forwarder; rate-limited. */
+void sup_resolve_request(struct sup *s);
+/* The forwarder is READY: it gets the addresses known so far. */
+void sup_resolve_forwarder_ready(struct sup *s);
+void sup_resolve_stop(struct sup *s);
 
 /* links.c: the descriptor a starting child gets for each of its links. */
 void links_init(struct sup *s);
