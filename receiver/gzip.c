@@ -44,7 +44,7 @@ static int next_member(z_stream *z, bool *done)
 
 static int run(z_stream *z, size_t max_out, uint8_t **buf, size_t *cap, size_t *produced)
 {
-	uint8_t probe;
+	uint8_t probe = 0;
 	bool done = false;
 	while (!done) {
 		bool full = *produced == *cap;

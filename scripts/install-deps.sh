@@ -9,11 +9,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages=(
-	build-essential pkg-config meson ninja-build clang
+	build-essential pkg-config meson ninja-build clang libclang-rt-14-dev cppcheck
 	libuv1-dev node-llhttp protobuf-c-compiler libprotobuf-c-dev
 	libmbedtls-dev libseccomp-dev check libnghttp2-dev zlib1g-dev
 	libyaml-dev liburiparser-dev
-	curl procps iproute2 python3 nginx openssl
+	curl procps iproute2 python3 nginx openssl nghttp2-client
 )
 
 missing=()

@@ -57,5 +57,26 @@ run_suite build-test --buildtype=debugoptimized
 ASAN_OPTIONS=abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_suite build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
+echo "=== static checks ==="
+if ./scripts/static-check.sh "$top/build-test"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+# Fuzz targets (libFuzzer, clang), each for a short fixed time; a crash
+# fails the run and leaves the reproducer in build-fuzz/fuzz-artifacts.
+echo "=== fuzzing, ${FUZZ_SECONDS:-30} s per target ==="
+if CC=clang ./scripts/configure.sh build-fuzz -Dfuzzing=true >build-fuzz.configure.log 2>&1 &&
+	meson compile -C build-fuzz >/dev/null; then
+	for exe in build-fuzz/tests/fuzz/fuzz_*; do
+		[ -x "$exe" ] || continue
+		if FUZZ_BUILD_DIR=build-fuzz tests/fuzz/run.sh "$(basename "$exe")" "${FUZZ_SECONDS:-30}"; then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+		fi
+	done
+else
+	cat build-fuzz.configure.log
+	failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

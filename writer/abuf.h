@@ -57,6 +57,9 @@ static inline void abuf_copy(uint8_t *d, const uint8_t *s, size_t n)
 
 static inline void abuf_put(struct abuf *b, const void *p, size_t n)
 {
+	/* An empty buffer has no data pointer yet: NULL + 0 is undefined. */
+	if (n == 0)
+		return;
 	abuf_copy(b->data + b->len, p, n);
 	b->len += n;
 }
