@@ -139,14 +139,22 @@ static void finish_request(struct fwd_conn *conn)
 	conn->client->p.done(conn->client->p.ctx, token, tag, &r);
 }
 
-/* An answer may come before the whole request is written (an early 413,
- * say): then the rest is not sent and the connection not reused. */
+/* The answer usually comes before libuv reports the write done (its write
+ * callbacks run a loop turn later): then the callback finishes the
+ * request. An answer while bytes still wait to be written (an early 413,
+ * say) ends it now: the rest is not sent, the connection not reused. */
 static void maybe_finish(struct fwd_conn *conn)
 {
 	if (!conn->busy || !conn->answered)
 		return;
-	if (!conn->sent_all)
+	if (!conn->sent_all) {
+		bool all_out = conn->sent >= conn->head_len + conn->body_len || !conn->tls_on;
+		all_out = all_out && conn->out_len == 0 &&
+			  uv_stream_get_write_queue_size((uv_stream_t *)&conn->tcp) == 0;
+		if (conn->writing && all_out)
+			return;
 		conn->extra = true;
+	}
 	finish_request(conn);
 }
 

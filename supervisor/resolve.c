@@ -121,7 +121,10 @@ static void start(struct sup *s)
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG;
+	/* No AI_ADDRCONFIG: it hides ::1 and 127.0.0.1 on hosts whose only
+	 * addresses of that family are loopback ones. An address the host
+	 * cannot reach fails fast and the forwarder tries the next. */
+	hints.ai_flags = r->numeric ? AI_NUMERICHOST : 0;
 	r->req.data = s;
 	r->last_start_ms = now_ms(s);
 	r->started_once = true;
@@ -156,6 +159,7 @@ int sup_resolve_init(struct sup *s)
 	}
 	snprintf(r->host, sizeof r->host, "%s", url.host);
 	snprintf(r->port, sizeof r->port, "%u", (unsigned)url.port);
+	r->numeric = url.host_is_ip;
 	r->enabled = true;
 	start(s);
 	return 0;

@@ -74,6 +74,7 @@ struct sup_resolver {
 	bool again;        /* asked again while it ran */
 	bool started_once;
 	bool have;         /* addrs holds an answer (maybe with no address) */
+	bool numeric;      /* the host is an address literal */
 	uint64_t last_start_ms;
 	uv_timer_t delay;  /* the next lookup, rate-limited */
 	struct msg_endpoint_addrs addrs;

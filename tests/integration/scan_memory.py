@@ -3,6 +3,8 @@
 (/proc/PID/maps + /proc/PID/mem, as root) for NEEDLE.
 
 Exit 0: not found; 1: found (the mappings are printed); 2: could not scan.
+Mappings larger than 1 GiB are skipped (and named): no otlpd process has
+one, but a sanitizer runtime reserves terabytes of shadow memory.
 """
 import re
 import sys
@@ -21,6 +23,10 @@ for line in maps:
     if not m or m.group(3)[0] != "r" or m.group(4) in ("[vvar]", "[vsyscall]"):
         continue
     start, end = int(m.group(1), 16), int(m.group(2), 16)
+    if end - start > 1 << 30:
+        print(f"{pid}: skipped {(end - start) >> 30} GiB mapping {m.group(4) or '(anonymous)'}",
+              file=sys.stderr)
+        continue
     tail = b""
     pos = start
     while pos < end:
