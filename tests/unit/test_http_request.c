@@ -67,7 +67,8 @@ static void on_request(struct http_session *s, struct http_request *r, void *ctx
 	struct fake *f = ctx;
 	f->requests++;
 	ck_assert_uint_le(r->body_len, sizeof f->body);
-	memcpy(f->body, r->body, r->body_len);
+	if (r->body_len > 0)
+		memcpy(f->body, r->body, r->body_len);
 	f->body_len = r->body_len;
 	if (!f->defer)
 		answer(s, 200);
