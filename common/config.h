@@ -91,6 +91,7 @@ struct config {
 		int64_t body_timeout_ms;    /* between reads of a body */
 		int64_t ack_timeout_ms;     /* the writer's time to take a request */
 		int64_t max_buffered_bytes; /* request bodies held at once, all connections */
+		int64_t grpc_max_concurrent_streams; /* receiver.grpc.max_concurrent_streams */
 	} receiver;
 
 	struct config_queue writer_queue; /* queues.writer.* */
@@ -128,6 +129,11 @@ struct config {
 	struct {
 		struct config_listener listen; /* dashboard.{enabled,bind_address,port} */
 		enum x_frame_options x_frame_options;
+		int64_t max_connections;
+		int64_t max_header_bytes;  /* request line and headers; 431 past it */
+		int64_t header_timeout_ms; /* first byte of a request to its last header */
+		int64_t idle_timeout_ms;   /* keep-alive wait between requests */
+		int64_t write_timeout_ms;  /* a response (chunk of a file) being taken by the client */
 	} dashboard;
 
 	struct {

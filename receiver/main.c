@@ -6,9 +6,11 @@
 
 #include "child.h"
 #include "data_channel.h"
+#include "grpc_server.h"
 #include "http_server.h"
 #include "log.h"
 #include "messages.h"
+#include "otlp_grpc.h"
 #include "otlp_http.h"
 #include "roles.h"
 
@@ -28,6 +30,10 @@ struct receiver {
 	bool http_on;
 	struct http_server http;
 	struct otlp_http otlp;
+	bool grpc_on;
+	struct grpc_server grpc;
+	struct otlp_grpc otlp_grpc;
+	unsigned servers_stopping;
 };
 
 static struct receiver receiver;
@@ -61,7 +67,7 @@ static int sink_check(void *ctx, enum otlp_dest dest, uint64_t len)
 static void on_writer_ack(void *token, int status, void *ctx)
 {
 	(void)ctx;
-	otlp_http_acked(&receiver.otlp, token, status);
+	otlp_pending_acked(token, status); /* a token knows its transport */
 }
 
 static int start_http(struct child *c)
@@ -95,6 +101,44 @@ static int start_http(struct child *c)
 	return err;
 }
 
+static int start_grpc(struct child *c)
+{
+	const struct config *cfg = &c->cfg;
+	struct otlp_grpc_config ocfg = {
+		.max_request_bytes = (uint64_t)cfg->receiver.max_request_bytes,
+		.codec = {.items = {.max_depth = (uint32_t)cfg->receiver.max_anyvalue_depth,
+				    .max_attributes = (uint32_t)cfg->receiver.max_attributes},
+			  .max_json_depth = (uint32_t)cfg->receiver.max_json_depth},
+		.forwarding = cfg->forwarding.enabled,
+		.ack_timeout_ms = (uint64_t)cfg->receiver.ack_timeout_ms,
+	};
+	struct otlp_sink sink = {.send = sink_send, .check = sink_check};
+	otlp_grpc_init(&receiver.otlp_grpc, &ocfg, &sink);
+	/* Message bytes count in the same budget as HTTP bodies. */
+	struct grpc_server_config scfg = {
+		.max_connections = (uint32_t)cfg->receiver.max_connections,
+		.write_timeout_ms = (uint64_t)cfg->receiver.body_timeout_ms,
+		.limits = {.max_concurrent_streams =
+				   (uint32_t)cfg->receiver.grpc_max_concurrent_streams,
+			   .max_header_bytes = (uint32_t)cfg->receiver.max_header_bytes,
+			   .max_headers = (uint32_t)cfg->receiver.max_headers,
+			   .max_message_bytes = (uint64_t)cfg->receiver.max_request_bytes,
+			   .header_timeout_ms = (uint64_t)cfg->receiver.header_timeout_ms,
+			   .idle_timeout_ms = (uint64_t)cfg->receiver.idle_timeout_ms,
+			   .body_timeout_ms = (uint64_t)cfg->receiver.body_timeout_ms,
+			   .budget = receiver.http_on ? &receiver.http.budget : NULL},
+	};
+	uint32_t http_fds =
+		receiver.http_on ? receiver.http.cfg.max_connections + HTTP_OVERFLOW_MAX : 0;
+	int err = grpc_server_init(&receiver.grpc, &c->loop, RECEIVER_FD_GRPC, &scfg,
+				   (uint64_t)cfg->receiver.max_buffered_bytes, http_fds,
+				   &otlp_grpc_handler, &receiver.otlp_grpc);
+	if (err)
+		log_error("OTLP/gRPC listener: %s", uv_strerror(err));
+	receiver.grpc_on = err == 0;
+	return err;
+}
+
 static int receiver_prepare(struct child *c)
 {
 	c->state = &receiver;
@@ -116,12 +160,12 @@ static int receiver_prepare(struct child *c)
 	};
 	/* The first stream handle of the loop opens /dev/null (libuv's spare
 	 * descriptor for EMFILE): it has to happen before the sandbox. */
-	if (c->cfg.receiver.http.enabled)
-		return start_http(c);
-	return 0;
+	int err = c->cfg.receiver.http.enabled ? start_http(c) : 0;
+	if (!err && c->cfg.receiver.grpc.enabled)
+		err = start_grpc(c);
+	return err;
 }
 
-/* The listening sockets are held from here on; OTLP/gRPC comes with #7. */
 static int receiver_start(struct child *c)
 {
 	int err = data_channel_attach(&receiver.to_writer, &c->loop, RECEIVER_FD_WRITER);
@@ -131,6 +175,11 @@ static int receiver_start(struct child *c)
 		err = http_server_start(&receiver.http);
 		if (err)
 			log_error("OTLP/HTTP listen: %s", uv_strerror(err));
+	}
+	if (!err && receiver.grpc_on) {
+		err = grpc_server_start(&receiver.grpc);
+		if (err)
+			log_error("OTLP/gRPC listen: %s", uv_strerror(err));
 	}
 	return err;
 }
@@ -157,20 +206,35 @@ static void stopped(void)
 	child_stopped(receiver.child);
 }
 
+static void server_stopped(void)
+{
+	if (--receiver.servers_stopping == 0)
+		stopped();
+}
+
 static void on_http_stopped(struct http_server *srv)
 {
 	(void)srv;
-	stopped();
+	server_stopped();
+}
+
+static void on_grpc_stopped(struct grpc_server *srv)
+{
+	(void)srv;
+	server_stopped();
 }
 
 /* Requests in hand are answered first (the writer stops after us). */
 static void receiver_stop(struct child *c)
 {
 	(void)c;
+	receiver.servers_stopping = (unsigned)receiver.http_on + (unsigned)receiver.grpc_on;
+	if (receiver.servers_stopping == 0)
+		stopped();
 	if (receiver.http_on)
 		http_server_stop(&receiver.http, on_http_stopped);
-	else
-		stopped();
+	if (receiver.grpc_on)
+		grpc_server_stop(&receiver.grpc, on_grpc_stopped);
 }
 
 static int http_stats(struct stats_buf *b)
@@ -201,6 +265,40 @@ static int http_stats(struct stats_buf *b)
 	return err;
 }
 
+static int grpc_stats(struct stats_buf *b)
+{
+	const struct grpc_server_stats *st = &receiver.grpc.stats;
+	const struct grpc_session_stats *ss = &receiver.grpc.session_stats;
+	const struct {
+		const char *name;
+		uint64_t value;
+	} v[] = {
+		{"grpc_connections_open", grpc_server_open_connections(&receiver.grpc)},
+		{"grpc_connections_accepted", st->accepted},
+		{"grpc_connections_refused", st->refused},
+		{"grpc_connections_dropped", st->dropped},
+		{"grpc_connections_evicted_idle", st->evicted_idle},
+		{"grpc_calls", ss->calls},
+		{"grpc_goaway_flood", ss->floods},
+		{"grpc_goaway_protocol_error", ss->protocol_errors},
+		{"grpc_goaway_memory", ss->memory_exceeded},
+		{"grpc_resets_received", ss->resets_received},
+		{"grpc_timeouts_idle", ss->idle_timeouts},
+		{"grpc_timeouts_body", ss->body_timeouts},
+		{"grpc_timeouts_deadline", ss->deadlines},
+		{"grpc_timeouts_write", st->write_timeouts},
+		{"grpc_write_pauses", st->write_pauses},
+		{"grpc_read_errors", st->read_errors},
+		{"grpc_buffered_bytes", receiver.grpc.cfg.limits.budget->used},
+	};
+	int err = 0;
+	for (size_t i = 0; i < sizeof v / sizeof v[0] && !err; i++)
+		err = stats_add(b, v[i].name, v[i].value);
+	if (!err)
+		err = otlp_grpc_add_stats(&receiver.otlp_grpc, b);
+	return err;
+}
+
 static int receiver_stats(struct child *c, struct stats_buf *b)
 {
 	(void)c;
@@ -218,6 +316,8 @@ static int receiver_stats(struct child *c, struct stats_buf *b)
 		err = stats_add(b, "forwarder_queue_credit_bytes", f.bytes);
 	if (!err && receiver.http_on)
 		err = http_stats(b);
+	if (!err && receiver.grpc_on)
+		err = grpc_stats(b);
 	return err;
 }
 

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "gzip.h"
 #include "otlp_decode.h"
 #include "otlp_response.h"
+#include "receiver_limits.h"
 
 /* The request's content type, which is also the response's (the spec: "The
  * server MUST use the same Content-Type in the response as it received in
@@ -28,43 +28,14 @@ enum body_coding {
 	CODING_UNSUPPORTED,
 };
 
-/* A request sent to the writer and not yet answered. The token of its
- * message; it outlives its connection when the client goes away first. */
-struct pending {
-	struct http_session *session; /* NULL: answered or gone; free on ack */
-	enum otlp_signal signal;
-	enum otlp_encoding encoding;
-	uint64_t items;
-	uint64_t rejected;
-	char message[sizeof(((struct otlp_check *)0)->message)];
-};
-
-static const char *const reject_names[OTLP_REJECT_COUNT] = {
-	[OTLP_REJECT_TOO_LARGE] = "too_large",
-	[OTLP_REJECT_UNSUPPORTED_TYPE] = "unsupported_type",
-	[OTLP_REJECT_BAD_REQUEST] = "bad_request",
-	[OTLP_REJECT_NO_CREDIT] = "no_credit",
-	[OTLP_REJECT_WRITER_DOWN] = "writer_down",
-	[OTLP_REJECT_TIMEOUT] = "timeout",
-	[OTLP_REJECT_TOO_MANY_CONNECTIONS] = "too_many_connections",
-	[OTLP_REJECT_HEADER_TOO_LARGE] = "header_too_large",
-	[OTLP_REJECT_SLOW_CLIENT] = "slow_client",
-	[OTLP_REJECT_NOT_FOUND] = "not_found",
-	[OTLP_REJECT_METHOD_NOT_ALLOWED] = "method_not_allowed",
-	[OTLP_REJECT_OVERLOADED] = "overloaded",
-};
-
-const char *otlp_reject_name(enum otlp_reject r)
-{
-	return (unsigned)r < OTLP_REJECT_COUNT ? reject_names[r] : "unknown";
-}
-
 void otlp_http_init(struct otlp_http *h, const struct otlp_http_config *cfg,
 		    const struct otlp_sink *sink)
 {
 	memset(h, 0, sizeof *h);
-	h->cfg = *cfg;
-	h->sink = *sink;
+	h->pipe = (struct otlp_pipeline){.max_request_bytes = cfg->max_request_bytes,
+					 .codec = cfg->codec,
+					 .forwarding = cfg->forwarding,
+					 .sink = *sink};
 }
 
 /* ---- negotiation ---- */
@@ -231,28 +202,19 @@ static void succeed(struct otlp_http *h, struct http_session *s, enum otlp_signa
 
 static void release_pending(struct http_request *r)
 {
-	struct pending *p = r->user;
+	struct otlp_pending *p = r->user;
 	if (p != NULL)
-		p->session = NULL;
+		p->waiter = NULL;
 	r->user = NULL;
 }
 
-static int queue_error_status(int err, enum otlp_reject *why, const char **message)
+/* The HTTP status of a refusal by the pipeline. */
+static int reject_status(enum otlp_reject why)
 {
-	switch (err) {
-	case -EMSGSIZE:
-		*why = OTLP_REJECT_TOO_LARGE;
-		*message = "the request is larger than the queue to storage can ever take";
-		return 413;
-	case -ENOTCONN:
-	case -EPIPE:
-		*why = OTLP_REJECT_WRITER_DOWN;
-		*message = "storage is restarting; retry later";
-		return 503;
-	default:
-		*why = OTLP_REJECT_NO_CREDIT;
-		*message = "storage is busy; retry later";
-		return 503;
+	switch (why) {
+	case OTLP_REJECT_TOO_LARGE: return 413;
+	case OTLP_REJECT_BAD_REQUEST: return 400;
+	default: return 503;
 	}
 }
 
@@ -285,68 +247,15 @@ static void on_headers(struct http_session *s, struct http_request *r, void *ctx
 	 * reading: the client retries after Retry-After. The size of what is
 	 * queued is known up front only for plain protobuf. */
 	uint64_t need = coding == CODING_IDENTITY && enc == OTLP_ENCODING_PROTOBUF ? r->length : 0;
-	int err = h->sink.check(h->sink.ctx, OTLP_DEST_WRITER, need);
+	int err = h->pipe.sink.check(h->pipe.sink.ctx, OTLP_DEST_WRITER, need);
 	if (err) {
-		enum otlp_reject why;
 		const char *message;
-		int status = queue_error_status(err, &why, &message);
-		fail(h, s, r, status, why, message);
+		enum otlp_reject why = otlp_queue_error(err, &message);
+		fail(h, s, r, reject_status(why), why, message);
 	}
 }
 
-/* The body as sent, inflated when it came with gzip. *inflated is what the
- * caller frees. Returns 0 or answers the client and returns an error. */
-static int plain_body(struct otlp_http *h, struct http_session *s, struct http_request *r,
-		      const uint8_t **data, size_t *len, uint8_t **inflated)
-{
-	*data = r->body;
-	*len = r->body_len;
-	*inflated = NULL;
-	if (request_coding(r) != CODING_GZIP)
-		return 0;
-	int err = gzip_inflate(r->body, r->body_len, h->cfg.max_request_bytes, inflated, len);
-	http_session_drop_body(s);
-	if (err == -EFBIG)
-		fail(h, s, r, 413, OTLP_REJECT_TOO_LARGE, "the decompressed body is larger than the limit");
-	else if (err == -ENOMEM)
-		fail(h, s, r, 503, OTLP_REJECT_OVERLOADED, "out of memory; retry later");
-	else if (err)
-		fail(h, s, r, 400, OTLP_REJECT_BAD_REQUEST,
-		     "the body is not valid gzip (corrupt or truncated)");
-	*data = *inflated;
-	return err;
-}
-
-/* Queues the canonical request; the answer comes with the writer's ack. */
-static void queue(struct otlp_http *h, struct http_session *s, struct http_request *r,
-		  enum otlp_signal sig, enum otlp_encoding enc, const struct otlp_request *req)
-{
-	if (req->len > h->cfg.max_request_bytes) {
-		fail(h, s, r, 413, OTLP_REJECT_TOO_LARGE,
-		     "the request in protobuf is larger than the limit");
-		return;
-	}
-	struct pending *p = malloc(sizeof *p);
-	int err = p ? h->sink.send(h->sink.ctx, OTLP_DEST_WRITER, sig, req->data, req->len, p)
-		    : -ENOMEM;
-	if (err) {
-		free(p);
-		enum otlp_reject why;
-		const char *message;
-		int status = queue_error_status(err, &why, &message);
-		fail(h, s, r, status, why, message);
-		return;
-	}
-	*p = (struct pending){.session = s, .signal = sig, .encoding = enc,
-			      .items = req->check.items, .rejected = req->check.rejected};
-	memcpy(p->message, req->check.message, sizeof p->message);
-	r->user = p;
-	h->stats.in_flight++;
-	/* A full or absent forwarder never slows or fails the client. */
-	if (h->cfg.forwarding &&
-	    h->sink.send(h->sink.ctx, OTLP_DEST_FORWARDER, sig, req->data, req->len, NULL) != 0)
-		h->stats.forward_dropped++;
-}
+static void http_acked(struct otlp_pending *p, int status);
 
 static void on_request(struct http_session *s, struct http_request *r, void *ctx)
 {
@@ -360,51 +269,61 @@ static void on_request(struct http_session *s, struct http_request *r, void *ctx
 	}
 	h->stats.requests[sig]++;
 	h->stats.bytes_in += r->body_len;
-	const uint8_t *data;
-	size_t len;
-	uint8_t *inflated;
-	if (plain_body(h, s, r, &data, &len, &inflated) != 0)
-		return;
-	struct otlp_request req = {0};
-	int err = otlp_request_decode(sig, enc, data, len, &h->cfg.codec, &req);
-	if (err == -ENOMEM) {
-		fail(h, s, r, 503, OTLP_REJECT_OVERLOADED, "out of memory; retry later");
-	} else if (err) {
-		char message[OTLP_RESPONSE_MESSAGE_MAX];
-		snprintf(message, sizeof message, "invalid OTLP/%s: %s",
-			 enc == OTLP_ENCODING_JSON ? "JSON" : "protobuf", req.check.message);
-		fail(h, s, r, 400, OTLP_REJECT_BAD_REQUEST, message);
-	} else {
-		h->stats.items_rejected[sig] += req.check.rejected;
-		if (req.check.items == req.check.rejected)
-			/* Nothing to store: an empty request, or every item rejected. */
-			succeed(h, s, sig, enc, req.check.rejected, req.check.message);
-		else
-			queue(h, s, r, sig, enc, &req);
+	struct otlp_outcome o;
+	const uint8_t *data = r->body;
+	size_t len = r->body_len;
+	uint8_t *inflated = NULL;
+	if (request_coding(r) == CODING_GZIP) {
+		int err = otlp_pipeline_inflate(&h->pipe, r->body, r->body_len, &inflated, &len, &o);
+		http_session_drop_body(s);
+		if (err) {
+			fail(h, s, r, reject_status(o.why), o.why, o.message);
+			return;
+		}
+		data = inflated;
 	}
-	otlp_request_release(&req);
+	otlp_pipeline_submit(&h->pipe, sig, enc, data, len, http_acked, h, &o);
 	free(inflated);
 	http_session_drop_body(s);
+	if (o.decoded)
+		h->stats.items_rejected[sig] += o.rejected;
+	switch (o.kind) {
+	case OTLP_OUTCOME_DONE:
+		succeed(h, s, sig, enc, o.rejected, o.message);
+		break;
+	case OTLP_OUTCOME_FAILED:
+		fail(h, s, r, reject_status(o.why), o.why, o.message);
+		break;
+	case OTLP_OUTCOME_QUEUED:
+		o.pending->waiter = s;
+		r->user = o.pending;
+		h->stats.in_flight++;
+		h->stats.forward_dropped += o.forward_dropped;
+		break;
+	}
+}
+
+static void http_acked(struct otlp_pending *p, int status)
+{
+	struct otlp_http *h = p->transport;
+	h->stats.in_flight--;
+	if (status == 0)
+		h->stats.items_accepted[p->signal] += p->items - p->rejected;
+	struct http_session *s = p->waiter;
+	if (s == NULL)
+		return;
+	s->req.user = NULL;
+	if (status == 0)
+		succeed(h, s, p->signal, p->encoding, p->rejected, p->message);
+	else
+		fail(h, s, &s->req, 503, OTLP_REJECT_WRITER_DOWN,
+		     "storage restarted before taking the data; retry");
 }
 
 void otlp_http_acked(struct otlp_http *h, void *token, int status)
 {
-	struct pending *p = token;
-	if (p == NULL)
-		return;
-	h->stats.in_flight--;
-	if (status == 0)
-		h->stats.items_accepted[p->signal] += p->items - p->rejected;
-	struct http_session *s = p->session;
-	if (s != NULL) {
-		s->req.user = NULL;
-		if (status == 0)
-			succeed(h, s, p->signal, p->encoding, p->rejected, p->message);
-		else
-			fail(h, s, &s->req, 503, OTLP_REJECT_WRITER_DOWN,
-			     "storage restarted before taking the data; retry");
-	}
-	free(p);
+	(void)h;
+	otlp_pending_acked(token, status);
 }
 
 static enum otlp_reject error_reason(enum http_error e)
@@ -469,7 +388,7 @@ int otlp_http_add_stats(const struct otlp_http *h, struct stats_buf *b)
 		err = stats_add(b, name, h->stats.responses[c]);
 	}
 	for (int i = 0; i < OTLP_REJECT_COUNT && !err; i++) {
-		snprintf(name, sizeof name, "http_rejects_%s", reject_names[i]);
+		snprintf(name, sizeof name, "http_rejects_%s", otlp_reject_name((enum otlp_reject)i));
 		err = stats_add(b, name, h->stats.rejects[i]);
 	}
 	if (!err)

@@ -7,6 +7,7 @@
 
 #include "http_request.h"
 #include "otlp_decode.h"
+#include "otlp_pipeline.h"
 #include "otlp_signal.h"
 #include "stats.h"
 
@@ -17,46 +18,10 @@
  * goes to the writer's queue (and the forwarder's when forwarding is on).
  * The client hears 200 only once the writer has taken the data. */
 
-enum otlp_dest {
-	OTLP_DEST_WRITER,
-	OTLP_DEST_FORWARDER,
-};
-
-/* The queues, abstract so that tests and the fuzzer can stand in. */
-struct otlp_sink {
-	/* Queues one request (copied). A writer message is acknowledged later
-	 * through otlp_http_acked(token); a forwarder message is fire and
-	 * forget. Returns 0, -EAGAIN (no credit), -ENOTCONN (peer away),
-	 * -EMSGSIZE or another negative errno. */
-	int (*send)(void *ctx, enum otlp_dest dest, enum otlp_signal signal, const uint8_t *buf,
-		    size_t len, void *token);
-	/* Whether a message of len bytes could be queued now (len 0: any
-	 * message): 0, -EAGAIN or -ENOTCONN. */
-	int (*check)(void *ctx, enum otlp_dest dest, uint64_t len);
-	void *ctx;
-};
-
 struct otlp_http_config {
 	uint64_t max_request_bytes; /* body before and after decompression */
 	struct otlp_codec_limits codec;
 	bool forwarding;
-};
-
-/* Why a request was refused, for the counters. */
-enum otlp_reject {
-	OTLP_REJECT_TOO_LARGE,
-	OTLP_REJECT_UNSUPPORTED_TYPE,
-	OTLP_REJECT_BAD_REQUEST,
-	OTLP_REJECT_NO_CREDIT,
-	OTLP_REJECT_WRITER_DOWN,
-	OTLP_REJECT_TIMEOUT,
-	OTLP_REJECT_TOO_MANY_CONNECTIONS,
-	OTLP_REJECT_HEADER_TOO_LARGE,
-	OTLP_REJECT_SLOW_CLIENT,
-	OTLP_REJECT_NOT_FOUND,
-	OTLP_REJECT_METHOD_NOT_ALLOWED,
-	OTLP_REJECT_OVERLOADED,
-	OTLP_REJECT_COUNT,
 };
 
 struct otlp_http_stats {
@@ -71,8 +36,7 @@ struct otlp_http_stats {
 };
 
 struct otlp_http {
-	struct otlp_http_config cfg;
-	struct otlp_sink sink;
+	struct otlp_pipeline pipe;
 	struct otlp_http_stats stats;
 };
 
@@ -83,12 +47,11 @@ void otlp_http_init(struct otlp_http *h, const struct otlp_http_config *cfg,
 extern const struct http_handler otlp_http_handler;
 
 /* The writer took (status 0) or lost (status < 0) the message sent with
- * token. NULL tokens (forwarder messages) are ignored. */
+ * token. NULL tokens (forwarder messages) are ignored. The same as
+ * otlp_pending_acked(token, status): a token knows its transport. */
 void otlp_http_acked(struct otlp_http *h, void *token, int status);
 
 /* Appends the counters as "http_*" lines. */
 int otlp_http_add_stats(const struct otlp_http *h, struct stats_buf *b);
-
-const char *otlp_reject_name(enum otlp_reject r);
 
 #endif

@@ -13,7 +13,7 @@ packages=(
 	libuv1-dev node-llhttp protobuf-c-compiler libprotobuf-c-dev
 	libmbedtls-dev libseccomp-dev check libnghttp2-dev zlib1g-dev
 	libyaml-dev liburiparser-dev
-	curl procps iproute2 python3 nginx openssl nghttp2-client
+	curl procps iproute2 python3 nginx openssl nghttp2-client chromium
 )
 
 missing=()

@@ -5,6 +5,8 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh"
+# The dashboard UI is bundled (esbuild) and embedded at build time.
+(cd "$top/dashboard/ui" && npm ci --no-audit --no-fund --loglevel=error)
 "$top/scripts/configure.sh" "$top/build" --buildtype=release -Dtests=false >/dev/null
 meson compile -C "$top/build"
 exec "$top/build/otlpd" "$@"

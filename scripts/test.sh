@@ -14,6 +14,8 @@ if [ "${node_major:-0}" -lt 20 ]; then
 	exit 1
 fi
 (cd tests/js && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+# The dashboard UI's bundler and libraries (pinned), used by the build.
+(cd dashboard/ui && npm ci --no-audit --no-fund --loglevel=error) || exit 1
 
 passed=0
 failed=0

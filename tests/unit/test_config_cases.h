@@ -41,6 +41,7 @@ static const struct {
 	{ "receiver.grpc.enabled", "true", S | R },
 	{ "receiver.grpc.bind_address", "0.0.0.0", S },
 	{ "receiver.grpc.port", "4317", S },
+	{ "receiver.grpc.max_concurrent_streams", "100", R },
 	{ "receiver.max_request_bytes", "67108864", R },
 	{ "receiver.max_connections", "1024", R },
 	{ "receiver.max_anyvalue_depth", "32", R | W },
@@ -77,6 +78,11 @@ static const struct {
 	{ "dashboard.bind_address", "127.0.0.1", S },
 	{ "dashboard.port", "8080", S },
 	{ "dashboard.x_frame_options", "DENY", D },
+	{ "dashboard.max_connections", "64", D },
+	{ "dashboard.max_header_bytes", "8192", D },
+	{ "dashboard.header_timeout_ms", "10000", D },
+	{ "dashboard.idle_timeout_ms", "60000", D },
+	{ "dashboard.write_timeout_ms", "30000", D },
 	{ "sandbox.seccomp", "enforce", ROLE_ALL },
 	{ "sandbox.empty_dir", "/run/otlpd/empty", S },
 };
@@ -97,6 +103,7 @@ static const struct {
 	{ "max_log_buffer_size", 1, 1000000 },
 	{ "receiver.http.port", 1, 65535 },
 	{ "receiver.grpc.port", 1, 65535 },
+	{ "receiver.grpc.max_concurrent_streams", 1, 10000 },
 	{ "receiver.max_request_bytes", 1024, 1073741824 },
 	{ "receiver.max_connections", 1, 65536 },
 	{ "receiver.max_anyvalue_depth", 1, 128 },
@@ -118,6 +125,11 @@ static const struct {
 	{ "forwarding.circuit_breaker.failure_threshold", 1, 1000 },
 	{ "forwarding.circuit_breaker.open_timeout_secs", 1, 3600 },
 	{ "dashboard.port", 1, 65535 },
+	{ "dashboard.max_connections", 1, 4096 },
+	{ "dashboard.max_header_bytes", 1024, 65536 },
+	{ "dashboard.header_timeout_ms", 100, 600000 },
+	{ "dashboard.idle_timeout_ms", 100, 3600000 },
+	{ "dashboard.write_timeout_ms", 100, 600000 },
 };
 #define N_RANGES (sizeof documented_ranges / sizeof documented_ranges[0])
 

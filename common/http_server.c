@@ -63,7 +63,7 @@ static void on_connection(uv_stream_t *listener, int status)
  * forbids. */
 static uint32_t fit_descriptor_limit(uint32_t max_connections)
 {
-	uint64_t need = (uint64_t)max_connections + HTTP_OVERFLOW_MAX + RECEIVER_RESERVED_FDS;
+	uint64_t need = (uint64_t)max_connections + HTTP_OVERFLOW_MAX + HTTP_RESERVED_FDS;
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return max_connections;
@@ -75,10 +75,10 @@ static uint32_t fit_descriptor_limit(uint32_t max_connections)
 	}
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
 		return max_connections;
-	uint64_t fit = rl.rlim_cur > HTTP_OVERFLOW_MAX + RECEIVER_RESERVED_FDS
-			       ? rl.rlim_cur - HTTP_OVERFLOW_MAX - RECEIVER_RESERVED_FDS
+	uint64_t fit = rl.rlim_cur > HTTP_OVERFLOW_MAX + HTTP_RESERVED_FDS
+			       ? rl.rlim_cur - HTTP_OVERFLOW_MAX - HTTP_RESERVED_FDS
 			       : 1;
-	log_warn("receiver.max_connections %u lowered to %u: the descriptor limit is %llu",
+	log_warn("max_connections %u lowered to %u: the descriptor limit is %llu",
 		 max_connections, (unsigned)fit, (unsigned long long)rl.rlim_cur);
 	return (uint32_t)fit;
 }

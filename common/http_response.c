@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 /* Status codes, reasons and the head of every response. */
@@ -37,12 +38,17 @@ static const char *reason_phrase(int status)
 	switch (status) {
 	case 100: return "Continue";
 	case 200: return "OK";
+	case 206: return "Partial Content";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
+	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
 	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
+	case 416: return "Range Not Satisfiable";
 	case 417: return "Expectation Failed";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
@@ -52,8 +58,24 @@ static const char *reason_phrase(int status)
 	}
 }
 
+static bool header_text_ok(const char *t)
+{
+	return t != NULL && strpbrk(t, "\r\n") == NULL;
+}
+
+/* Appends to head at *off; -ENOBUFS when it does not fit. */
+static int append(char *head, size_t cap, size_t *off, const char *a, const char *b,
+		  const char *c)
+{
+	int n = snprintf(head + *off, cap - *off, "%s%s%s", a, b, c);
+	if (n < 0 || (size_t)n >= cap - *off)
+		return -ENOBUFS;
+	*off += (size_t)n;
+	return 0;
+}
+
 int http_format_head(char *head, size_t cap, const struct http_response *resp, bool last,
-		       bool http10_keep_alive)
+		     bool http10_keep_alive)
 {
 	char date[40] = "";
 	time_t now = time(NULL);
@@ -68,18 +90,31 @@ int http_format_head(char *head, size_t cap, const struct http_response *resp, b
 			 "Date: %s\r\n"
 			 "%s%s%s"
 			 "%s%s%s"
-			 "%s"
-			 "Content-Length: %zu\r\n"
-			 "%s"
-			 "\r\n",
+			 "%s",
 			 resp->status, reason_phrase(resp->status), date,
 			 resp->content_type ? "Content-Type: " : "",
 			 resp->content_type ? resp->content_type : "", resp->content_type ? "\r\n" : "",
 			 resp->allow ? "Allow: " : "", resp->allow ? resp->allow : "",
-			 resp->allow ? "\r\n" : "", retry, resp->content_type ? resp->body_len : 0,
-			 last ? "Connection: close\r\n"
-			      : (http10_keep_alive ? "Connection: keep-alive\r\n" : ""));
+			 resp->allow ? "\r\n" : "", retry);
 	if (n < 0 || (size_t)n >= cap)
 		return -ENOBUFS;
-	return n;
+	size_t off = (size_t)n;
+	for (size_t i = 0; i < resp->n_headers; i++) {
+		const struct http_header *h = &resp->headers[i];
+		if (!header_text_ok(h->name) || !header_text_ok(h->value))
+			return -EINVAL;
+		if (append(head, cap, &off, h->name, ": ", h->value) != 0 ||
+		    append(head, cap, &off, "\r\n", "", "") != 0)
+			return -ENOBUFS;
+	}
+	uint64_t length = 0;
+	if (resp->content_type)
+		length = resp->stream ? resp->stream->length : resp->body_len;
+	n = snprintf(head + off, cap - off, "Content-Length: %llu\r\n%s\r\n",
+		     (unsigned long long)length,
+		     last ? "Connection: close\r\n"
+			  : (http10_keep_alive ? "Connection: keep-alive\r\n" : ""));
+	if (n < 0 || (size_t)n >= cap - off)
+		return -ENOBUFS;
+	return (int)(off + (size_t)n);
 }

@@ -34,6 +34,12 @@ struct http_conn {
 	enum conn_timer timer_kind;
 	uint8_t *pending; /* owned: bytes read but not yet parsed (pipelining) */
 	size_t pending_len, pending_off;
+	/* A streamed body being written: one chunk in flight at a time, so a
+	 * slow reader holds at most HTTP_STREAM_CHUNK_BYTES of it here. */
+	bool streaming;
+	struct http_stream stream; /* ctx owned while streaming */
+	uint64_t stream_off;
+	enum http_send_kind stream_kind;
 	uv_shutdown_t shutdown_req;
 };
 
@@ -42,10 +48,11 @@ struct conn_write {
 	struct http_conn *conn;
 	uint8_t *buf; /* owned */
 	enum http_send_kind kind;
+	bool stream_part; /* the head or a chunk of a streamed body */
 };
 
 /* One buffer for every read: each read is parsed before the next begins. */
-static char read_buffer[RECEIVER_READ_BYTES];
+static char read_buffer[HTTP_READ_BYTES];
 
 static void conn_handle(struct http_conn *c, enum http_feed_result res);
 
@@ -156,6 +163,15 @@ static void conn_arm(struct http_conn *c, bool restart)
 
 /* ---- closing ---- */
 
+static void stream_end(struct http_conn *c)
+{
+	if (!c->streaming)
+		return;
+	c->streaming = false;
+	if (c->stream.release)
+		c->stream.release(c->stream.ctx);
+}
+
 static void on_conn_handle_closed(uv_handle_t *h)
 {
 	struct http_conn *c = h->data;
@@ -181,6 +197,7 @@ void http_conn_close(struct http_conn *c)
 		srv->open--;
 	free(c->pending);
 	c->pending = NULL;
+	stream_end(c);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
 	uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
@@ -351,21 +368,33 @@ static void conn_resume(struct http_conn *c)
 
 /* ---- writing ---- */
 
+static int stream_next(struct http_conn *c);
+
 static void on_write(uv_write_t *req, int status)
 {
 	struct conn_write *w = req->data;
 	struct http_conn *c = w->conn;
 	enum http_send_kind kind = w->kind;
+	bool stream_part = w->stream_part;
 	free(w->buf);
 	free(w);
-	if (kind != HTTP_SEND_INTERIM)
-		c->writes--;
 	if (c->closing)
 		return;
 	if (status < 0) {
 		http_conn_close(c);
 		return;
 	}
+	if (stream_part && c->streaming) {
+		if (c->stream_off < c->stream.length) {
+			if (stream_next(c) != 0)
+				http_conn_close(c);
+			return;
+		}
+		stream_end(c);
+		kind = c->stream_kind;
+	}
+	if (kind != HTTP_SEND_INTERIM)
+		c->writes--;
 	if (kind == HTTP_SEND_LAST)
 		conn_linger(c);
 	else if (kind == HTTP_SEND_FINAL && http_session_phase(&c->session) == HTTP_PHASE_IDLE)
@@ -380,9 +409,7 @@ static int conn_send(void *io_ctx, uint8_t *buf, size_t len, enum http_send_kind
 		free(buf);
 		return c->closing ? -EPIPE : -ENOMEM;
 	}
-	w->conn = c;
-	w->buf = buf;
-	w->kind = kind;
+	*w = (struct conn_write){.conn = c, .buf = buf, .kind = kind, .stream_part = false};
 	w->req.data = w;
 	uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
 	int err = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
@@ -399,7 +426,69 @@ static int conn_send(void *io_ctx, uint8_t *buf, size_t len, enum http_send_kind
 	return 0;
 }
 
-static const struct http_io conn_io = {.send = conn_send};
+static int write_part(struct http_conn *c, uint8_t *buf, size_t len)
+{
+	struct conn_write *w = malloc(sizeof *w);
+	if (w == NULL) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*w = (struct conn_write){.conn = c, .buf = buf, .kind = c->stream_kind, .stream_part = true};
+	w->req.data = w;
+	uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
+	int err = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+	if (err) {
+		free(buf);
+		free(w);
+	}
+	return err;
+}
+
+/* Reads the next chunk and writes it; called when the previous one is out. */
+static int stream_next(struct http_conn *c)
+{
+	uint64_t left = c->stream.length - c->stream_off;
+	size_t want = left < HTTP_STREAM_CHUNK_BYTES ? (size_t)left : HTTP_STREAM_CHUNK_BYTES;
+	uint8_t *chunk = malloc(want);
+	if (chunk == NULL)
+		return -ENOMEM;
+	int64_t got = c->stream.read(c->stream.ctx, chunk, want, c->stream_off);
+	if (got <= 0 || (uint64_t)got > want) {
+		free(chunk);
+		return got < 0 ? (int)got : -EIO;
+	}
+	c->stream_off += (uint64_t)got;
+	conn_arm(c, true); /* progress in writing */
+	return write_part(c, chunk, (size_t)got);
+}
+
+static int conn_send_stream(void *io_ctx, uint8_t *buf, size_t len, const struct http_stream *st,
+			    enum http_send_kind kind)
+{
+	struct http_conn *c = io_ctx;
+	if (c->closing || c->streaming || st->read == NULL) {
+		free(buf);
+		if (st->release)
+			st->release(st->ctx);
+		return -EPIPE;
+	}
+	c->streaming = true;
+	c->stream = *st;
+	c->stream_off = 0;
+	c->stream_kind = kind;
+	c->writes++;
+	if (kind == HTTP_SEND_LAST)
+		c->last_queued = true;
+	int err = write_part(c, buf, len);
+	if (err) {
+		stream_end(c);
+		return err;
+	}
+	conn_arm(c, false);
+	return 0;
+}
+
+static const struct http_io conn_io = {.send = conn_send, .send_stream = conn_send_stream};
 
 /* ---- timeouts ---- */
 

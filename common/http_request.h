@@ -7,7 +7,7 @@
 
 #include <llhttp.h>
 
-#include "receiver_limits.h"
+#include "http_limits.h"
 
 /* The HTTP/1.1 request side of one connection, without any I/O: bytes go in
  * with http_session_feed, requests come out to a handler, responses go out
@@ -58,11 +58,17 @@ struct http_request {
 	uint8_t http_major, http_minor;
 	bool path_too_long;   /* path is "" then */
 	char path[HTTP_PATH_MAX]; /* the target up to '?' */
+	bool query_too_long;  /* query is "" then */
+	char query[HTTP_QUERY_MAX]; /* after '?', up to '#' */
 	/* A value longer than HTTP_HEADER_VALUE_MAX is kept as "" with _too_long. */
 	char content_type[HTTP_HEADER_VALUE_MAX];
 	char content_encoding[HTTP_HEADER_VALUE_MAX];
 	bool content_type_seen, content_type_too_long, content_type_repeated;
 	bool content_encoding_seen, content_encoding_too_long, content_encoding_repeated;
+	char range[HTTP_HEADER_VALUE_MAX];
+	char if_none_match[HTTP_HEADER_VALUE_MAX];
+	bool range_seen, range_too_long, range_repeated;
+	bool if_none_match_seen, if_none_match_too_long, if_none_match_repeated;
 	bool expect_continue;     /* Expect: 100-continue (HTTP/1.1) */
 	bool expect_unknown;      /* any other expectation */
 	bool has_length;          /* Content-Length given */
@@ -75,6 +81,25 @@ struct http_request {
 	void *user;               /* the handler's, for requests it answers later */
 };
 
+/* A response header beyond those the core writes itself; neither part may
+ * hold CR or LF. */
+struct http_header {
+	const char *name;
+	const char *value;
+};
+
+/* A response body produced in pieces (a file), read in bounded chunks as the
+ * socket drains, so it is never all in memory. */
+struct http_stream {
+	uint64_t length; /* announced in Content-Length */
+	/* Reads up to cap bytes at offset (< length) into buf: the count (> 0)
+	 * or a negative errno; the connection is closed on either a failure or 0. */
+	int64_t (*read)(void *ctx, uint8_t *buf, size_t cap, uint64_t offset);
+	/* Called exactly once when the stream is finished or abandoned. */
+	void (*release)(void *ctx);
+	void *ctx;
+};
+
 struct http_response {
 	int status;
 	const char *content_type; /* NULL: no body */
@@ -82,6 +107,12 @@ struct http_response {
 	size_t body_len;
 	uint32_t retry_after_s;   /* 0: no Retry-After */
 	const char *allow;        /* Allow header for 405, or NULL */
+	const struct http_header *headers; /* extra headers, n_headers of them */
+	size_t n_headers;
+	/* Instead of body: ownership of stream->ctx passes to the session in
+	 * every case (released by it or the connection). Needs content_type. */
+	const struct http_stream *stream;
+	bool head_only; /* HEAD: Content-Length of the body, but no body bytes */
 };
 
 struct http_session;
@@ -112,6 +143,10 @@ struct http_io {
 	/* Takes ownership of buf (malloc) in every case. Returns 0 or a negative
 	 * errno, after which the connection is being closed. */
 	int (*send)(void *io_ctx, uint8_t *buf, size_t len, enum http_send_kind kind);
+	/* The head in buf (owned as for send), then the stream's bytes; takes
+	 * ownership of stream->ctx in every case. NULL: streams are refused. */
+	int (*send_stream)(void *io_ctx, uint8_t *buf, size_t len, const struct http_stream *stream,
+			   enum http_send_kind kind);
 };
 
 enum http_phase {
@@ -157,6 +192,8 @@ struct http_session {
 	char value[HTTP_HEADER_VALUE_MAX];
 	size_t path_len;
 	bool in_query;
+	bool in_fragment;
+	size_t query_len;
 	struct http_request req;
 };
 
@@ -194,7 +231,8 @@ enum http_phase http_session_phase(const struct http_session *s);
 bool http_session_started(const struct http_session *s);
 
 /* The status line and headers of resp (http_response.c): Date,
- * Content-Type, Allow, Retry-After, Content-Length, and Connection: close
+ * Content-Type, Allow, Retry-After, the extra headers, Content-Length (of
+ * the body or stream, also for head_only), and Connection: close
  * when last (keep-alive for an HTTP/1.0 client that asked for it). Returns
  * the length or -ENOBUFS. */
 int http_format_head(char *head, size_t cap, const struct http_response *resp, bool last,

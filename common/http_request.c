@@ -12,6 +12,8 @@ enum kept_header {
 	KEPT_CONTENT_TYPE,
 	KEPT_CONTENT_ENCODING,
 	KEPT_EXPECT,
+	KEPT_RANGE,
+	KEPT_IF_NONE_MATCH,
 };
 
 static struct http_session *session_of(llhttp_t *p)
@@ -58,23 +60,49 @@ static int on_message_begin(llhttp_t *p)
 	return 0;
 }
 
+/* Keeps the query after '?' up to '#'; a longer one is marked, not cut. */
+static void keep_query(struct http_session *s, const char *at, size_t len)
+{
+	struct http_request *r = &s->req;
+	for (size_t i = 0; i < len && !s->in_fragment && !r->query_too_long; i++) {
+		if (at[i] == '#') {
+			s->in_fragment = true;
+			break;
+		}
+		if (s->query_len + 1 >= sizeof r->query) {
+			r->query_too_long = true;
+			s->query_len = 0;
+			break;
+		}
+		r->query[s->query_len++] = at[i];
+	}
+	r->query[s->query_len] = '\0';
+}
+
 static int on_url(llhttp_t *p, const char *at, size_t len)
 {
 	struct http_session *s = session_of(p);
 	struct http_request *r = &s->req;
-	for (size_t i = 0; i < len && !s->in_query && !r->path_too_long; i++) {
+	size_t i = 0;
+	for (; i < len && !s->in_query && !s->in_fragment; i++) {
 		if (at[i] == '?' || at[i] == '#') {
-			s->in_query = true;
+			s->in_query = at[i] == '?';
+			s->in_fragment = at[i] == '#';
+			i++;
 			break;
 		}
+		if (r->path_too_long)
+			continue;
 		if (s->path_len + 1 >= sizeof r->path) {
 			r->path_too_long = true;
 			s->path_len = 0;
-			break;
+			continue;
 		}
 		r->path[s->path_len++] = at[i];
 	}
 	r->path[s->path_len] = '\0';
+	if (s->in_query && i < len)
+		keep_query(s, at + i, len - i);
 	return 0;
 }
 
@@ -105,6 +133,10 @@ static int on_header_field_complete(llhttp_t *p)
 			s->cur_header = KEPT_CONTENT_ENCODING;
 		else if (strcasecmp(s->name, "expect") == 0)
 			s->cur_header = KEPT_EXPECT;
+		else if (strcasecmp(s->name, "range") == 0)
+			s->cur_header = KEPT_RANGE;
+		else if (strcasecmp(s->name, "if-none-match") == 0)
+			s->cur_header = KEPT_IF_NONE_MATCH;
 	}
 	s->name_len = 0;
 	s->value_len = 0;
@@ -154,6 +186,13 @@ static int on_header_value_complete(llhttp_t *p)
 	case KEPT_CONTENT_ENCODING:
 		keep_value(s, r->content_encoding, &r->content_encoding_seen,
 			   &r->content_encoding_too_long, &r->content_encoding_repeated);
+		break;
+	case KEPT_RANGE:
+		keep_value(s, r->range, &r->range_seen, &r->range_too_long, &r->range_repeated);
+		break;
+	case KEPT_IF_NONE_MATCH:
+		keep_value(s, r->if_none_match, &r->if_none_match_seen, &r->if_none_match_too_long,
+			   &r->if_none_match_repeated);
 		break;
 	case KEPT_EXPECT:
 		s->value[s->value_too_long ? 0 : s->value_len] = '\0';
@@ -253,20 +292,40 @@ static void reset_request(struct http_session *s)
 	s->name_len = s->value_len = 0;
 	s->value_too_long = false;
 	s->path_len = 0;
+	s->query_len = 0;
 	s->in_query = false;
+	s->in_fragment = false;
 	s->at_headers = s->at_message_end = false;
+}
+
+static void release_stream(const struct http_stream *st)
+{
+	if (st != NULL && st->release != NULL)
+		st->release(st->ctx);
 }
 
 int http_session_respond(struct http_session *s, const struct http_response *resp)
 {
-	if (s->phase == HTTP_PHASE_CLOSED || s->responded)
+	if (s->phase == HTTP_PHASE_CLOSED || s->responded) {
+		release_stream(resp->stream);
 		return -EALREADY;
+	}
 	struct http_request *r = &s->req;
 	bool last = s->closing || s->phase != HTTP_PHASE_BUSY || !r->keep_alive;
 	bool http10_keep_alive = !last && r->http_major == 1 && r->http_minor == 0;
 	char head[HTTP_RESPONSE_HEAD_MAX];
 	int n = http_format_head(head, sizeof head, resp, last, http10_keep_alive);
-	size_t body_len = resp->content_type ? resp->body_len : 0;
+	bool streaming = resp->stream != NULL && !resp->head_only && resp->stream->length > 0;
+	if (resp->stream != NULL && !streaming)
+		release_stream(resp->stream);
+	if (streaming && (n < 0 || s->io->send_stream == NULL || resp->content_type == NULL)) {
+		release_stream(resp->stream);
+		n = n < 0 ? n : -ENOTSUP;
+		streaming = false;
+	}
+	size_t body_len = resp->content_type && !resp->head_only && resp->stream == NULL
+				  ? resp->body_len
+				  : 0;
 	uint8_t *buf = n < 0 ? NULL : malloc((size_t)n + body_len);
 	s->responded = true;
 	reset_request(s);
@@ -278,6 +337,8 @@ int http_session_respond(struct http_session *s, const struct http_response *res
 		s->served_one = true;
 	}
 	if (buf == NULL) {
+		if (streaming)
+			release_stream(resp->stream);
 		s->closing = true;
 		s->phase = HTTP_PHASE_CLOSED;
 		return n < 0 ? n : -ENOMEM;
@@ -285,8 +346,9 @@ int http_session_respond(struct http_session *s, const struct http_response *res
 	memcpy(buf, head, (size_t)n);
 	if (body_len > 0)
 		memcpy(buf + n, resp->body, body_len);
-	int err = s->io->send(s->io_ctx, buf, (size_t)n + body_len,
-			      last ? HTTP_SEND_LAST : HTTP_SEND_FINAL);
+	enum http_send_kind kind = last ? HTTP_SEND_LAST : HTTP_SEND_FINAL;
+	int err = streaming ? s->io->send_stream(s->io_ctx, buf, (size_t)n, resp->stream, kind)
+			    : s->io->send(s->io_ctx, buf, (size_t)n + body_len, kind);
 	if (err) {
 		s->closing = true;
 		s->phase = HTTP_PHASE_CLOSED;
@@ -311,7 +373,7 @@ static void answer_error(struct http_session *s, enum http_error e, bool close)
 			.content_type = "text/plain",
 			.body = (const uint8_t *)msg,
 			.body_len = strlen(msg),
-			.retry_after_s = status == 503 ? RECEIVER_RETRY_AFTER_S : 0,
+			.retry_after_s = status == 503 ? HTTP_RETRY_AFTER_S : 0,
 		};
 		http_session_respond(s, &resp);
 	}
@@ -336,6 +398,17 @@ void http_session_init(struct http_session *s, const struct http_limits *limits,
 
 /* The checks that need the whole header block, then the handler's. Returns
  * true when the body is to be read. */
+
+/* send() takes the copy in every case. */
+static int send_copy(struct http_session *s, const char *text, size_t len,
+		     enum http_send_kind kind)
+{
+	uint8_t *buf = malloc(len);
+	if (buf == NULL)
+		return -ENOMEM;
+	memcpy(buf, text, len);
+	return s->io->send(s->io_ctx, buf, len, kind);
+}
 static bool headers_done(struct http_session *s)
 {
 	struct http_request *r = &s->req;
@@ -362,10 +435,9 @@ static bool headers_done(struct http_session *s)
 	s->phase = HTTP_PHASE_BODY;
 	if (r->expect_continue) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-		uint8_t *buf = malloc(sizeof cont - 1);
-		if (buf == NULL || (memcpy(buf, cont, sizeof cont - 1),
-				    s->io->send(s->io_ctx, buf, sizeof cont - 1, HTTP_SEND_INTERIM)) != 0) {
-			if (buf == NULL)
+		int err = send_copy(s, cont, sizeof cont - 1, HTTP_SEND_INTERIM);
+		if (err) {
+			if (err == -ENOMEM)
 				answer_error(s, HTTP_ERR_OVERLOADED, true);
 			s->closing = true;
 			s->phase = HTTP_PHASE_CLOSED;

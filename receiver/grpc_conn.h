@@ -1,0 +1,26 @@
+#ifndef OTLPD_GRPC_CONN_H
+#define OTLPD_GRPC_CONN_H
+
+#include <stdbool.h>
+
+#include "grpc_server.h"
+
+/* One client connection of a grpc_server; internal to grpc_server.c and
+ * grpc_conn.c. */
+
+/* Accepts the pending connection on srv's listener. overflow: over
+ * max_connections; it is sent GOAWAY and closed. Returns 0 or a negative
+ * errno (nothing was accepted into a connection). */
+int grpc_conn_accept(struct grpc_server *srv, bool overflow);
+/* Closes at once; the memory goes when libuv has let go of the handles. */
+void grpc_conn_close(struct grpc_conn *c);
+/* GOAWAY: calls in hand are answered, then the connection ends. */
+void grpc_conn_goaway(struct grpc_conn *c);
+/* Without a call in hand (may be closed to make room). */
+bool grpc_conn_idle(const struct grpc_conn *c);
+struct grpc_conn *grpc_conn_next(const struct grpc_conn *c);
+
+/* Called by a connection once it is fully gone. */
+void grpc_server_conn_gone(struct grpc_server *srv);
+
+#endif
