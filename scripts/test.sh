@@ -68,7 +68,7 @@ echo "=== fuzzing, ${FUZZ_SECONDS:-30} s per target ==="
 if CC=clang ./scripts/configure.sh build-fuzz -Dfuzzing=true >build-fuzz.configure.log 2>&1 &&
 	meson compile -C build-fuzz >/dev/null; then
 	for exe in build-fuzz/tests/fuzz/fuzz_*; do
-		[ -x "$exe" ] || continue
+		[ -f "$exe" ] && [ -x "$exe" ] || continue
 		if FUZZ_BUILD_DIR=build-fuzz tests/fuzz/run.sh "$(basename "$exe")" "${FUZZ_SECONDS:-30}"; then
 			passed=$((passed + 1))
 		else
