@@ -32,7 +32,7 @@ done
 sleep 2
 n503=$(cat "$WORK"/code* 2>/dev/null | grep -c '^503$' || true)
 [ "$n503" -ge 8 ] || fail "with the writer stopped and 4 credits, only $n503 of 12 requests got 503"
-grep -qi '^Retry-After: ' "$(grep -l '^503$' "$WORK"/code* | head -n1 | sed 's/code/h/')" || fail "503 without Retry-After"
+grep -qi '^Retry-After: ' "$(grep -l '^503$' "$WORK"/code* | sed -n 1p | sed 's/code/h/')" || fail "503 without Retry-After"
 [ "$(rss "$writer")" -eq "$rss_before" ] || fail "stopped writer's RSS changed"
 pass "writer stopped: $n503 of 12 requests answered 503 + Retry-After at once"
 

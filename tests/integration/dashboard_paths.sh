@@ -27,7 +27,7 @@ curl -sf -o /dev/null -H 'Content-Type: application/json' \
 	--data '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"p","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}' \
 	"http://127.0.0.1:$((PORT_BASE + 1))/v1/traces" || fail "sending a span failed"
 wait_until 10 sh -c "ls '$DATA'/otlp/traces/*.arrows >/dev/null 2>&1" || fail "no trace file was written"
-file=$(basename "$(ls "$DATA"/otlp/traces/*.arrows | head -1)")
+file=$(basename "$(ls "$DATA"/otlp/traces/*.arrows | sed -n 1p)")
 
 # Planted by root in the output directory: symlinks out of it.
 ln -s "$WORK/secret.arrows" "$DATA/otlp/traces/evil.arrows"
@@ -220,11 +220,11 @@ pass "security headers, Cache-Control and Content-Type on every route and status
 
 # The HEAD answer to a file has no body; the stats are JSON from the supervisor.
 [ "$(curl -s -I "$dash/data/traces/$file" | wc -c)" -lt 2048 ] || fail "HEAD sent a body"
-wait_until 10 sh -c "curl -s '$dash/api/stats' | grep -q '\"supervisor\"'" || fail "/api/stats has no supervisor counters"
+wait_until 10 sh -c "curl -s '$dash/api/stats' | grep '\"supervisor\"' >/dev/null" || fail "/api/stats has no supervisor counters"
 node -e 'const s=JSON.parse(require("fs").readFileSync(0));if(!s.processes.supervisor)process.exit(1)' \
 	< <(curl -s "$dash/api/stats") || fail "/api/stats is not JSON"
-curl -s "$dash/api/files?signal=traces" | grep -q "\"name\":\"$file\"" || fail "/api/files lacks $file"
-curl -s "$dash/api/files?signal=traces" | grep -q 'evil\|passwd\|outdir' && fail "/api/files lists a symlink"
+curl -s "$dash/api/files?signal=traces" | grep "\"name\":\"$file\"" >/dev/null || fail "/api/files lacks $file"
+curl -s "$dash/api/files?signal=traces" | grep 'evil\|passwd\|outdir' >/dev/null && fail "/api/files lists a symlink"
 pass "/api/stats and /api/files answer JSON; symlinks are not listed"
 
 grep -q "refused a request path" "$OTLPD_LOG" || fail "refused paths are not logged"

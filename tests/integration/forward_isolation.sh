@@ -17,7 +17,7 @@ SCAN=$(dirname "$0")/scan_memory.py
 # The sanitizer runtime copies the whole environment (from
 # /proc/self/environ) into memory of its own before main() runs.
 ASAN=0
-ldd "$OTLPD" 2>/dev/null | grep -q libasan && ASAN=1
+ldd "$OTLPD" 2>/dev/null | grep libasan >/dev/null && ASAN=1
 
 fwd_setup
 A_PORT=$((PORT_BASE + 1))

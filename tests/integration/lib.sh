@@ -82,9 +82,9 @@ peer_process() {
 	local inode peer
 	inode=$(readlink "/proc/$1/fd/$2" | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')
 	[ -n "$inode" ] || return 1
-	peer=$(ss -xpH | awk -v i="$inode" '$6 == i { print $8; exit }')
+	peer=$(ss -xpH | awk -v i="$inode" '!done && $6 == i { print $8; done = 1 }')
 	[ -n "$peer" ] || return 1
-	ss -xpH | awk -v i="$peer" '$6 == i { print $9; exit }' | sed -n 's/^users:(("\([^"]*\)".*/\1/p'
+	ss -xpH | awk -v i="$peer" '!done && $6 == i { print $9; done = 1 }' | sed -n 's/^users:(("\([^"]*\)".*/\1/p'
 }
 
 # peers_of PID: sorted names of the processes its Unix sockets connect to.

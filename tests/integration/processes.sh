@@ -33,7 +33,7 @@ for name in receiver writer forwarder dashboard; do
 		*) [ "$root" = "$data_real" ] || fail "$name root is $root, not $data_real" ;;
 		esac
 	fi
-	if tr '\0' '\n' <"/proc/$pid/environ" | grep -q '^OTLP_'; then
+	if tr '\0' '\n' <"/proc/$pid/environ" | grep '^OTLP_' >/dev/null; then
 		fail "$name inherited an OTLP_ variable"
 	fi
 	# Beyond stdio only sockets, pipes, event-loop inodes and libuv's reserve

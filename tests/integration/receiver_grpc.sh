@@ -52,7 +52,7 @@ call() {
 
 # expect WHAT GOT WANT (WANT is a grep -E pattern for the one answer)
 expect() {
-	echo "$2" | grep -qxE "$3" || fail "$1: got '$2', want '$3'"
+	echo "$2" | grep -xE "$3" >/dev/null || fail "$1: got '$2', want '$3'"
 }
 
 # tally URL FILE N [nghttp args...]: N calls at once on one connection;
@@ -126,8 +126,8 @@ expect "gzip" "$(call "$TRACES" "$WORK/t.gz.grpc" -H 'grpc-encoding: gzip')" "0\
 got=$(tally "$TRACES" "$BENCH/traces_100.grpc" 16)
 [ "$got" = "16 0|" ] || fail "16 concurrent calls: got '$got'"
 got=$(tally "$TRACES" "$BENCH/traces_1.grpc" 200)
-echo "$got" | grep -qx '[0-9]* 0|' || fail "200 concurrent calls: no grpc-status 0 ($got)"
-echo "$got" | grep -qvxE '[0-9]+ (0\||14\|bin)' && fail "200 concurrent calls: other answers than 0 and 14: $got"
+echo "$got" | grep -x '[0-9]* 0|' >/dev/null || fail "200 concurrent calls: no grpc-status 0 ($got)"
+echo "$got" | grep -vxE '[0-9]+ (0\||14\|bin)' >/dev/null && fail "200 concurrent calls: other answers than 0 and 14: $got"
 pass "gzip, 16 and 200 concurrent streams on one connection: grpc-status 0, past the queue 14 + RetryInfo"
 
 # ---- the writer stopped ----

@@ -92,7 +92,7 @@ for _ in $(seq 1 4096); do printf "\\x$(printf %02x $((RANDOM % 256)))"; done >"
 { printf '\x08'; tail -c +2 "$BENCH/traces_1.pb"; } >"$WORK/wiretype.pb"
 LC_ALL=C sed 's/checkout-service/checkout-servic\xff/' "$BENCH/traces_1.pb" >"$WORK/utf8.pb"
 LC_ALL=C sed 's/checkout-service/checkout-servic\xff/' "$BENCH/traces_1.json" >"$WORK/utf8.json"
-hex=$(grep -o '"traceId":"[0-9a-f]*"' "$BENCH/traces_1.json" | head -n1 | cut -d'"' -f4)
+hex=$(grep -o '"traceId":"[0-9a-f]*"' "$BENCH/traces_1.json" | sed -n 1p | cut -d'"' -f4)
 b64=$(printf "$(printf '%s' "$hex" | sed 's/../\\x&/g')" | base64)
 sed "s|\"traceId\":\"$hex\"|\"traceId\":\"$b64\"|" "$BENCH/traces_1.json" >"$WORK/base64.json"
 # 100k levels of arrayValue inside one attribute value
