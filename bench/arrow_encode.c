@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "arrow_ipc.h"
+#include "bench_util.h"
 #include "pb_arena.h"
 #include "rows.h"
 
@@ -24,33 +24,7 @@
 #error "OTLPD_SHARED_BENCH_DIR must name the directory of the bench bodies"
 #endif
 
-#define BODY_MAX ((size_t)64 << 20)
 #define BATCH_ROWS 10000
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int read_body(const char *path, uint8_t **out, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -errno;
-	uint8_t *buf = malloc(BODY_MAX);
-	size_t n = buf ? fread(buf, 1, BODY_MAX, f) : 0;
-	int err = !buf ? -ENOMEM : !feof(f) ? -EFBIG : 0;
-	fclose(f);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
 
 static size_t request_spans(const TraceRequest *req)
 {
@@ -69,7 +43,7 @@ static int encode_round(struct row_sink *sink, struct arrow_ipc_encoder *enc,
 	struct arrow_batch *batch = sink->batch;
 	uint64_t n = 0;
 	int err = 0;
-	double start = now_s(), elapsed;
+	double start = bench_now(), elapsed;
 	do {
 		for (int i = 0; i < 100 && !err; i++) {
 			struct row_cursor cur = {0};
@@ -80,7 +54,7 @@ static int encode_round(struct row_sink *sink, struct arrow_ipc_encoder *enc,
 				arrow_batch_reset(batch);
 			}
 		}
-		elapsed = now_s() - start;
+		elapsed = bench_now() - start;
 	} while (!err && elapsed < 1.0);
 	*spans += n;
 	*rate = (double)n / elapsed;
@@ -128,7 +102,7 @@ static double decode_rate(const uint8_t *body, size_t len, size_t spans_per_requ
 {
 	struct pb_arena arena;
 	pb_arena_init(&arena, (size_t)256 << 10, (size_t)1 << 30);
-	double start = now_s(), elapsed;
+	double start = bench_now(), elapsed;
 	uint64_t n = 0;
 	do {
 		for (int i = 0; i < 100; i++) {
@@ -140,7 +114,7 @@ static double decode_rate(const uint8_t *body, size_t len, size_t spans_per_requ
 			pb_arena_reset(&arena);
 			n += spans_per_request;
 		}
-		elapsed = now_s() - start;
+		elapsed = bench_now() - start;
 	} while (elapsed < 1.0);
 	pb_arena_destroy(&arena);
 	return (double)n / elapsed;
@@ -156,7 +130,7 @@ int main(int argc, char **argv)
 	}
 	uint8_t *body = NULL;
 	size_t len = 0;
-	int err = read_body(path, &body, &len);
+	int err = bench_read_file(path, &body, &len);
 	if (err) {
 		fprintf(stderr, "%s: %s\n", path, strerror(-err));
 		return 1;
