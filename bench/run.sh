@@ -6,6 +6,10 @@
 # 100k items of each process, peak RSS of each process and of all five, and
 # bytes on disk per item.
 #
+# The paced case sends 100-span requests at a fixed rate (PACED_RATE
+# requests/s, default 2000: 200,000 spans/s, half the target of #9) to show
+# latency below saturation.
+#
 #   bench/run.sh                 every case, 15 s each
 #   DURATION=5s bench/run.sh traces_100_pb overload
 set -euo pipefail
@@ -29,6 +33,7 @@ cases=(
 	"traces_100_json  traces_100.json    application/json       -    100  traces  32"
 	"metrics_100_pb   metrics_100.pb     application/x-protobuf -    100  metrics 32"
 	"logs_100_pb      logs_100.pb        application/x-protobuf -    100  logs    32"
+	"traces_100_paced traces_100.pb      application/x-protobuf -    100  traces  32"
 	"overload         traces_100.pb      application/x-protobuf -    100  traces  1024 queues.writer.max_messages=8"
 )
 
@@ -72,7 +77,10 @@ for c in "${cases[@]}"; do
 		cpu0[$p]=$(cpu_ticks "${pid0[$p]}")
 	done
 	[ "$enc" = - ] && enc=""
-	WRK_STATUS=1 wrk -t2 -c"$conns" -d"$duration" --latency -s "$bodies/post.lua" \
+	script=$bodies/post.lua
+	[[ $name == *_paced ]] && script=$top/bench/paced.lua
+	POST_LUA=$bodies/post.lua RATE=${PACED_RATE:-2000} THREADS=2 \
+		WRK_STATUS=1 wrk -t2 -c"$conns" -d"$duration" --latency -s "$script" \
 		"http://127.0.0.1:$port/v1/$signal" -- "$bodies/$body" "$ctype" "$enc" >"$work/wrk.txt" 2>&1 || true
 	cpu_line="" rss_line="" rss_all=0
 	total_req=$(awk '/requests in/ { print $1 }' "$work/wrk.txt")

@@ -157,6 +157,7 @@ static const struct sandbox_syscall connect_calls[] = {
 static const struct sandbox_syscall file_write_calls[] = {
 	{ "fdatasync", NULL },
 	{ "fsync", NULL },
+	{ "sync_file_range", NULL },
 	{ "ftruncate", NULL },
 	{ "getdents64", NULL },
 	{ "lseek", NULL },

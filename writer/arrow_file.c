@@ -90,7 +90,10 @@ int arrow_file_close(struct arrow_file *f)
 {
 	if (f->fd < 0)
 		return 0;
-	int err = write_all(f->fd, arrow_ipc_eos, ARROW_IPC_EOS_LEN);
+	int err = arrow_file_continue(f, 0);
+	if (err)
+		return err; /* the file was closed */
+	err = write_all(f->fd, arrow_ipc_eos, ARROW_IPC_EOS_LEN);
 	if (!err) {
 		f->size += ARROW_IPC_EOS_LEN;
 		f->bytes_written += ARROW_IPC_EOS_LEN;
@@ -112,48 +115,40 @@ static bool too_old(const struct arrow_file *f, const struct arrow_file_limits *
 
 int arrow_file_expire(struct arrow_file *f, const struct arrow_file_limits *lim, int64_t now)
 {
-	if (f->fd >= 0 && too_old(f, lim, now))
+	if (f->fd >= 0 && !f->pend_iov && too_old(f, lim, now))
 		return arrow_file_close(f);
 	return 0;
 }
 
-/* Writes the batch; a short write is continued, since the file offset is
- * where the last write stopped. */
-static int write_batch(int fd, const struct iovec *iov, int iovcnt, size_t len)
+/* Gathers, from offset done of the batch, at most budget bytes into out. */
+static int gather(const struct arrow_file *f, size_t budget, struct iovec *out, int cap)
 {
-	struct iovec rest[1];
-	size_t done = 0;
-	while (done < len) {
-		ssize_t w;
-		if (done == 0) {
-			w = writev(fd, iov, iovcnt);
-		} else {
-			/* Rare: finish iovec by iovec. */
-			size_t skip = done;
-			int i = 0;
-			while (skip >= iov[i].iov_len) {
-				skip -= iov[i].iov_len;
-				i++;
-			}
-			rest[0].iov_base = (uint8_t *)iov[i].iov_base + skip;
-			rest[0].iov_len = iov[i].iov_len - skip;
-			w = writev(fd, rest, 1);
-		}
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (w == 0)
-			return -EIO;
-		done += (size_t)w;
+	size_t skip = f->pend_done;
+	int i = 0, n = 0;
+	while (i < f->pend_iovcnt && skip >= f->pend_iov[i].iov_len)
+		skip -= f->pend_iov[i++].iov_len;
+	for (; i < f->pend_iovcnt && n < cap && budget > 0; i++, skip = 0) {
+		size_t take = f->pend_iov[i].iov_len - skip;
+		if (take > budget)
+			take = budget;
+		out[n].iov_base = (uint8_t *)f->pend_iov[i].iov_base + skip;
+		out[n].iov_len = take;
+		budget -= take;
+		n++;
 	}
-	return 0;
+	return n;
 }
 
-int arrow_file_write(struct arrow_file *f, const struct iovec *iov, int iovcnt, size_t len,
+bool arrow_file_pending(const struct arrow_file *f)
+{
+	return f->pend_iov != NULL;
+}
+
+int arrow_file_begin(struct arrow_file *f, const struct iovec *iov, int iovcnt, size_t len,
 		     const struct arrow_file_limits *lim, int64_t now)
 {
+	if (f->pend_iov)
+		return -EBUSY;
 	int err = 0;
 	if (f->fd >= 0 && (too_old(f, lim, now) ||
 			   (f->size > f->schema->len &&
@@ -163,19 +158,64 @@ int arrow_file_write(struct arrow_file *f, const struct iovec *iov, int iovcnt, 
 		err = open_file(f, now);
 	if (err)
 		return err;
-	err = write_batch(f->fd, iov, iovcnt, len);
-	if (err) {
-		/* Cut back to the last whole batch, so the end-of-stream marker
-		 * goes where this batch began. */
-		if (ftruncate(f->fd, (off_t)f->size) != 0)
-			log_error("cannot cut %s back after a failed write: %s", f->name,
-				  strerror(errno));
-		if (lseek(f->fd, (off_t)f->size, SEEK_SET) < 0)
-			log_error("cannot seek in %s: %s", f->name, strerror(errno));
-		(void)arrow_file_close(f); /* logs its own failure; err says what went wrong */
-		return err;
-	}
-	f->size += len;
-	f->bytes_written += len;
+	f->pend_iov = iov;
+	f->pend_iovcnt = iovcnt;
+	f->pend_len = len;
+	f->pend_done = 0;
 	return 0;
+}
+
+/* Cut back to the last whole batch, so the end-of-stream marker goes where
+ * the failed batch began, and end the file. */
+static void abandon_batch(struct arrow_file *f)
+{
+	f->pend_iov = NULL;
+	if (ftruncate(f->fd, (off_t)f->size) != 0)
+		log_error("cannot cut %s back after a failed write: %s", f->name, strerror(errno));
+	if (lseek(f->fd, (off_t)f->size, SEEK_SET) < 0)
+		log_error("cannot seek in %s: %s", f->name, strerror(errno));
+	(void)arrow_file_close(f); /* logs its own failure; the caller has the cause */
+}
+
+#define GATHER_MAX 64
+
+int arrow_file_continue(struct arrow_file *f, size_t budget)
+{
+	if (!f->pend_iov)
+		return 0;
+	size_t left = budget ? budget : SIZE_MAX;
+	while (f->pend_done < f->pend_len && left > 0) {
+		struct iovec iov[GATHER_MAX];
+		int n = gather(f, left, iov, GATHER_MAX);
+		/* The file offset is where the last write stopped, so a short
+		 * write is simply continued. */
+		off_t at = (off_t)(f->size + f->pend_done);
+		ssize_t w = writev(f->fd, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int err = w < 0 ? -errno : -EIO;
+			abandon_batch(f);
+			return err;
+		}
+		/* Start the disk write now, so that the fsync when the file
+		 * ends has little left to wait for (it would stop the loop
+		 * for tens of ms). Only a hint: fsync reports errors. */
+		(void)sync_file_range(f->fd, at, (off_t)w, SYNC_FILE_RANGE_WRITE);
+		f->pend_done += (size_t)w;
+		left -= (size_t)w;
+	}
+	if (f->pend_done < f->pend_len)
+		return 1;
+	f->pend_iov = NULL;
+	f->size += f->pend_len;
+	f->bytes_written += f->pend_len;
+	return 0;
+}
+
+int arrow_file_write(struct arrow_file *f, const struct iovec *iov, int iovcnt, size_t len,
+		     const struct arrow_file_limits *lim, int64_t now)
+{
+	int err = arrow_file_begin(f, iov, iovcnt, len, lim, now);
+	return err ? err : arrow_file_continue(f, 0);
 }

@@ -15,7 +15,9 @@
  * with mode 0640 (as the umask allows), starts with the schema message and,
  * once closed, ends with the end-of-stream marker and is fsynced.
  *
- * A batch goes in with one writev. The file rotates before a batch that
+ * A batch goes in whole, with one writev (arrow_file_write), or in steps
+ * (arrow_file_begin, then arrow_file_continue until it returns 0) so that
+ * the writer's loop serves its queue between steps. The file rotates before a batch that
  * would take it past max_bytes (unless it holds no batch yet: one batch
  * bigger than max_bytes gets a file of its own) and once it is max_age_secs
  * old. When a write fails, the file is cut back to its last whole batch,
@@ -39,6 +41,11 @@ struct arrow_file {
 	uint32_t seq;
 	uint64_t files_opened;
 	uint64_t bytes_written;
+	/* The batch being written in steps: the caller keeps pend_iov and what
+	 * it points to unchanged until arrow_file_continue returns <= 0. */
+	const struct iovec *pend_iov;
+	int pend_iovcnt;
+	size_t pend_len, pend_done;
 };
 
 void arrow_file_init(struct arrow_file *f, int dirfd, const char *signal,
@@ -47,10 +54,21 @@ void arrow_file_init(struct arrow_file *f, int dirfd, const char *signal,
  * a negative errno; on error no part of the batch stays in any file. */
 int arrow_file_write(struct arrow_file *f, const struct iovec *iov, int iovcnt, size_t len,
 		     const struct arrow_file_limits *lim, int64_t now);
+/* Rotates or opens the file as arrow_file_write does, then takes the batch
+ * for arrow_file_continue. Returns 0 or a negative errno. */
+int arrow_file_begin(struct arrow_file *f, const struct iovec *iov, int iovcnt, size_t len,
+		     const struct arrow_file_limits *lim, int64_t now);
+/* Writes up to budget more bytes of the batch (0: all of it). Returns 1 while
+ * some remain, 0 once it is all in the file, or a negative errno: then the
+ * file is cut back to its last whole batch and closed, as in
+ * arrow_file_write. */
+int arrow_file_continue(struct arrow_file *f, size_t budget);
+bool arrow_file_pending(const struct arrow_file *f);
 /* Closes the open file when it has reached max_age_secs (idle files end
  * too, so readers see them complete). */
 int arrow_file_expire(struct arrow_file *f, const struct arrow_file_limits *lim, int64_t now);
-/* Ends the open file (end-of-stream marker, fsync, close); 0 when none. */
+/* Ends the open file (end-of-stream marker, fsync, close); 0 when none. A
+ * batch still being written is finished first. */
 int arrow_file_close(struct arrow_file *f);
 /* Writes the name a file opened at now with sequence seq gets. */
 int arrow_file_name(char *out, size_t cap, const char *signal, int64_t now, uint32_t seq);

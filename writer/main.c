@@ -20,6 +20,10 @@ enum writer_fd {
 
 /* While a batch cannot be written, the waiting request is retried this often. */
 #define WRITER_RETRY_MS 1000
+/* A full batch (~10 MB at the default 10000 rows) is written 1 MiB per turn
+ * of the loop, about a millisecond, so that requests keep being taken (into
+ * the other batch) while it goes out. */
+#define WRITER_WRITE_CHUNK ((size_t)1 << 20)
 
 struct writer_process {
 	struct data_channel from_receiver;
@@ -30,6 +34,7 @@ struct writer_process {
 	uint32_t stale_credits;
 	uv_timer_t flush_timer;
 	uv_timer_t retry_timer;
+	uv_idle_t write_idle; /* active while a batch is being written */
 };
 
 static struct writer_process wp;
@@ -57,17 +62,33 @@ static void on_taken(void *ctx, uint32_t len)
 		log_error("returning credit: %s", strerror(-err));
 }
 
+static void keep_writing(void);
+
 static void on_retry_timer(uv_timer_t *t)
 {
 	(void)writer_retry(&wp.w, wall_now());
 	if (!writer_waiting(&wp.w))
 		uv_timer_stop(t);
+	keep_writing();
 }
 
 static void wait_for_retry(void)
 {
 	if (writer_waiting(&wp.w) && !uv_is_active((uv_handle_t *)&wp.retry_timer))
 		uv_timer_start(&wp.retry_timer, on_retry_timer, WRITER_RETRY_MS, WRITER_RETRY_MS);
+}
+
+static void on_write_idle(uv_idle_t *h)
+{
+	if (!writer_pump(&wp.w, wall_now()))
+		uv_idle_stop(h);
+	wait_for_retry();
+}
+
+static void keep_writing(void)
+{
+	if (writer_writing(&wp.w) && !uv_is_active((uv_handle_t *)&wp.write_idle))
+		uv_idle_start(&wp.write_idle, on_write_idle);
 }
 
 static void writer_on_data(struct channel *ch, const struct frame *f, void *ctx)
@@ -78,6 +99,7 @@ static void writer_on_data(struct channel *ch, const struct frame *f, void *ctx)
 		close(f->fd);
 	if (writer_take(&wp.w, f->h.type, f->payload, f->h.len, wall_now()) != 0)
 		wait_for_retry();
+	keep_writing();
 }
 
 /* Flushes on the write interval; files past their age and the retention
@@ -89,6 +111,7 @@ static void on_flush_timer(uv_timer_t *t)
 	(void)writer_flush(&wp.w, now);
 	if (writer_waiting(&wp.w))
 		(void)writer_retry(&wp.w, now);
+	keep_writing();
 	(void)writer_retention(&wp.w, now);
 }
 
@@ -123,6 +146,7 @@ static int writer_start(struct child *c)
 		.limits = {.max_depth = (uint32_t)cfg->receiver.max_anyvalue_depth,
 			   .max_attributes = (uint32_t)cfg->receiver.max_attributes},
 		.inbox_max_bytes = credit_bytes,
+		.write_chunk_bytes = WRITER_WRITE_CHUNK,
 		.on_taken = on_taken,
 		.ctx = &wp,
 	};
@@ -135,6 +159,7 @@ static int writer_start(struct child *c)
 	wp.w_ready = true;
 	uv_timer_init(&c->loop, &wp.flush_timer);
 	uv_timer_init(&c->loop, &wp.retry_timer);
+	uv_idle_init(&c->loop, &wp.write_idle);
 	uint64_t interval_ms = (uint64_t)cfg->write_interval_secs * 1000u;
 	uv_timer_start(&wp.flush_timer, on_flush_timer, interval_ms, interval_ms);
 	(void)writer_retention(&wp.w, wall_now());
@@ -163,6 +188,7 @@ static void writer_stop(struct child *c)
 	if (wp.w_ready) {
 		uv_timer_stop(&wp.flush_timer);
 		uv_timer_stop(&wp.retry_timer);
+		uv_idle_stop(&wp.write_idle);
 		int err = writer_finish(&wp.w, wall_now());
 		if (err)
 			log_error("not everything could be written before stopping: %s",

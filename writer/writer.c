@@ -130,7 +130,7 @@ static int append_rows(struct writer *w)
 static int run_current(struct writer *w, int64_t now)
 {
 	while (append_rows(w) == ROWS_FULL) {
-		if (writer_signal_flush(&w->sig[w->cur.signal], now) != 0)
+		if (writer_signal_flush(&w->sig[w->cur.signal], now, w->cfg.write_chunk_bytes) != 0)
 			return -EAGAIN;
 	}
 	w->cur.active = false;
@@ -234,18 +234,47 @@ int writer_retry(struct writer *w, int64_t now)
 	return w->cur.active ? -EAGAIN : 0;
 }
 
-int writer_flush(struct writer *w, int64_t now)
+/* A batch still being written is no error here: its turn comes. */
+static int flush_all(struct writer *w, int64_t now, size_t chunk_bytes)
 {
 	int first_err = 0;
 	for (int i = 0; i < OTLP_SIGNAL_COUNT; i++) {
 		struct writer_signal *s = &w->sig[i];
-		int err = writer_signal_flush(s, now);
+		int err = writer_signal_flush(s, now, chunk_bytes);
+		if (err == -EBUSY)
+			err = 0;
 		if (!err)
 			err = arrow_file_expire(&s->file, &s->limits, now);
 		if (err && !first_err)
 			first_err = err;
 	}
 	return first_err;
+}
+
+int writer_flush(struct writer *w, int64_t now)
+{
+	return flush_all(w, now, w->cfg.write_chunk_bytes);
+}
+
+bool writer_writing(const struct writer *w)
+{
+	for (int i = 0; i < OTLP_SIGNAL_COUNT; i++)
+		if (writer_signal_writing(&w->sig[i]))
+			return true;
+	return false;
+}
+
+bool writer_pump(struct writer *w, int64_t now)
+{
+	bool finished = false;
+	for (int i = 0; i < OTLP_SIGNAL_COUNT; i++) {
+		struct writer_signal *s = &w->sig[i];
+		if (writer_signal_writing(s) && writer_signal_step(s, w->cfg.write_chunk_bytes) <= 0)
+			finished = true;
+	}
+	if (finished && writer_waiting(w))
+		(void)writer_retry(w, now);
+	return writer_writing(w);
 }
 
 int writer_retention(struct writer *w, int64_t now)
@@ -277,11 +306,14 @@ int writer_retention(struct writer *w, int64_t now)
 
 int writer_finish(struct writer *w, int64_t now)
 {
+	w->cfg.write_chunk_bytes = 0; /* from now on every write is finished at once */
+	for (int i = 0; i < OTLP_SIGNAL_COUNT; i++)
+		(void)writer_signal_step(&w->sig[i], 0); /* a failure is counted and logged */
 	int err = writer_retry(w, now);
 	if (err)
 		log_error("stopping with %u messages that could not be written",
 			  w->inbox_count + (w->cur.active ? 1u : 0u));
-	int flush_err = writer_flush(w, now);
+	int flush_err = flush_all(w, now, 0);
 	if (flush_err && !err)
 		err = flush_err;
 	for (int i = 0; i < OTLP_SIGNAL_COUNT; i++) {
@@ -298,7 +330,7 @@ static int signal_stats(const struct writer_signal *s, struct stats_buf *b)
 					    "write_errors", "buffered_rows"};
 	const uint64_t values[] = {s->rows_written,      s->batches_written, s->file.files_opened,
 				   s->file.bytes_written, s->sink.rejected,   s->write_errors,
-				   s->batch.rows};
+				   writer_signal_buffered_rows(s)};
 	int err = 0;
 	for (size_t i = 0; !err && i < sizeof names / sizeof names[0]; i++) {
 		char name[STATS_NAME_MAX];

@@ -32,6 +32,9 @@ struct writer_config {
 	uint32_t max_message_bytes;
 	struct otlp_limits limits; /* checked again here: see writer_check_message */
 	uint64_t inbox_max_bytes;
+	/* A full batch is written this many bytes at a time by writer_pump(),
+	 * between the loop's turns; 0: at once, inside the call that fills it. */
+	size_t write_chunk_bytes;
 	void (*on_taken)(void *ctx, uint32_t len);
 	void *ctx;
 };
@@ -77,6 +80,10 @@ int writer_check_message(const struct writer *w, enum otlp_signal signal, const 
 			 size_t len);
 /* Writes every batch that has rows and closes files that are old enough. */
 int writer_flush(struct writer *w, int64_t now);
+/* Writes the next chunk of each batch under way; when one is done, goes on
+ * with a request that waited for it. Returns true while writes remain. */
+bool writer_pump(struct writer *w, int64_t now);
+bool writer_writing(const struct writer *w);
 /* Goes on with the waiting request and the inbox, if a write succeeds. */
 int writer_retry(struct writer *w, int64_t now);
 bool writer_waiting(const struct writer *w);

@@ -11,8 +11,10 @@
 #include "otlp_signal.h"
 #include "rows.h"
 
-/* Everything one signal has: its directory, the batch being built, the
- * encoder, and the open file. */
+/* Everything one signal has: its directory, two batches, the encoder, and
+ * the open file. Rows go into one batch (sink.batch) while the other, when
+ * full, is written out in steps between the loop's turns, so that a write
+ * never stops the queue for long; a third batch's worth of rows waits. */
 
 /* Room a batch leaves in a file for its metadata, padding and the end
  * marker; far more than any schema here needs. */
@@ -30,13 +32,14 @@ struct writer_signal_config {
 struct writer_signal {
 	enum otlp_signal id;
 	int dirfd; /* owned: otlp/<signal> */
-	struct arrow_batch batch;
-	struct row_sink sink;
+	struct arrow_batch batches[2];
+	struct row_sink sink;   /* sink.batch: the one that rows go into */
+	struct arrow_batch *writing; /* the other, while it is written; or NULL */
 	struct arrow_ipc_encoder enc;
 	struct abuf schema; /* the schema message */
 	struct arrow_file file;
 	struct arrow_file_limits limits;
-	bool failing; /* the last write failed */
+	bool failing; /* the last write failed; `writing` waits for a retry */
 	uint64_t rows_written;
 	uint64_t batches_written;
 	uint64_t write_errors;
@@ -46,9 +49,18 @@ struct writer_signal {
  * failure too, writer_signal_free() releases what was set up. */
 int writer_signal_open(struct writer_signal *s, enum otlp_signal id, int otlp_dirfd,
 		       const struct writer_signal_config *cfg);
-/* Writes the batch (if it has rows) and empties it; on error the rows stay
- * for the next try. */
-int writer_signal_flush(struct writer_signal *s, int64_t now);
+/* Starts writing the batch that rows go into (if it has rows), and rows go
+ * into the other one from now on; with chunk_bytes 0 the write is finished
+ * before it returns. -EBUSY while the other batch is still being written.
+ * On error the rows stay, and the next call tries again. */
+int writer_signal_flush(struct writer_signal *s, int64_t now, size_t chunk_bytes);
+/* Writes up to budget more bytes of the batch being written (0: all).
+ * Returns 1 while some remain, 0 when none is being written (any more), or
+ * a negative errno (the batch stays for a retry by writer_signal_flush). */
+int writer_signal_step(struct writer_signal *s, size_t budget);
+/* A write is under way (not one that failed and waits for a retry). */
+bool writer_signal_writing(const struct writer_signal *s);
+uint32_t writer_signal_buffered_rows(const struct writer_signal *s);
 /* Frees memory and closes the directory; the file must be closed before. */
 void writer_signal_free(struct writer_signal *s);
 

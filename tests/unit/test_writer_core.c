@@ -29,6 +29,7 @@ static int root = -1;
 static struct writer w;
 static uint32_t taken_len[16];
 static unsigned taken;
+static size_t chunk_bytes; /* the writer's write_chunk_bytes; 0 in most tests */
 
 static void on_taken(void *ctx, uint32_t len)
 {
@@ -53,6 +54,7 @@ static void setup(void)
 	root = open(dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(root, 0);
 	taken = 0;
+	chunk_bytes = 0;
 }
 
 static void teardown(void)
@@ -74,6 +76,7 @@ static void start(uint32_t max_rows, uint64_t max_file_bytes)
 		.max_message_bytes = BODY_MAX,
 		.limits = {.max_depth = 32, .max_attributes = 1024},
 		.inbox_max_bytes = BODY_MAX,
+		.write_chunk_bytes = chunk_bytes,
 		.on_taken = on_taken,
 	};
 	ck_assert_int_eq(writer_init(&w, &cfg), 0);
@@ -130,7 +133,7 @@ START_TEST(requests_become_rows_and_files)
 	for (int i = 0; i < 3; i++)
 		ck_assert_uint_eq(taken_len[i], lens[i]);
 	/* Taken means in the batch; nothing is on disk before a flush. */
-	ck_assert_uint_eq(w.sig[OTLP_SIGNAL_TRACES].batch.rows, 100);
+	ck_assert_uint_eq(writer_signal_buffered_rows(&w.sig[OTLP_SIGNAL_TRACES]), 100);
 	ck_assert_uint_eq(count_files("traces"), 0);
 	ck_assert_int_eq(writer_flush(&w, NOW), 0);
 	for (int i = 0; i < OTLP_SIGNAL_COUNT; i++) {
@@ -155,7 +158,7 @@ START_TEST(a_request_is_split_across_batches)
 	const struct writer_signal *s = &w.sig[OTLP_SIGNAL_TRACES];
 	ck_assert_uint_eq(s->batches_written, 14);
 	ck_assert_uint_eq(s->rows_written, 98);
-	ck_assert_uint_eq(s->batch.rows, 2);
+	ck_assert_uint_eq(writer_signal_buffered_rows(s), 2);
 	ck_assert_int_eq(writer_finish(&w, NOW), 0);
 	ck_assert_uint_eq(s->rows_written, 100);
 	ck_assert_uint_eq(s->batches_written, 15);
@@ -169,7 +172,7 @@ START_TEST(batches_are_bounded_in_bytes)
 	ck_assert_int_eq(take_bench(MSG_EXPORT_TRACES, "traces_100.pb", NULL), 0);
 	const struct writer_signal *s = &w.sig[OTLP_SIGNAL_TRACES];
 	ck_assert_uint_ge(s->batches_written, 4);
-	ck_assert_uint_le(arrow_batch_bytes(&s->batch), 20000);
+	ck_assert_uint_le(arrow_batch_bytes(s->sink.batch), 20000);
 	ck_assert_int_eq(writer_finish(&w, NOW), 0);
 	ck_assert_uint_eq(s->rows_written, 100);
 	/* Each file took what fitted under max_file_bytes. */
@@ -215,7 +218,7 @@ START_TEST(a_failing_disk_holds_requests_back)
 	ck_assert_int_eq(take_bench(MSG_EXPORT_LOGS, "logs_100.pb", &lens[1]), 1);
 	ck_assert_uint_eq(taken, 0);
 	ck_assert(writer_waiting(&w));
-	ck_assert_uint_eq(s->batch.rows, 7); /* full, and no further */
+	ck_assert_uint_eq(writer_signal_buffered_rows(s), 7); /* full, and no further */
 	ck_assert_uint_ge(s->write_errors, 1);
 	ck_assert_int_eq(writer_retry(&w, NOW), -EAGAIN);
 	ck_assert_uint_eq(taken, 0);
@@ -229,6 +232,39 @@ START_TEST(a_failing_disk_holds_requests_back)
 	ck_assert_uint_eq(s->rows_written, 100);
 	ck_assert_uint_eq(w.sig[OTLP_SIGNAL_LOGS].rows_written, 100);
 	close(not_a_dir);
+}
+END_TEST
+
+/* With a chunk size, a full batch is written step by step by writer_pump
+ * while rows go into the other batch; only a third batch's worth waits. */
+START_TEST(full_batches_are_written_in_steps)
+{
+	chunk_bytes = 4096;
+	start(100, 64 << 20);
+	struct writer_signal *s = &w.sig[OTLP_SIGNAL_TRACES];
+	ck_assert_int_eq(take_bench(MSG_EXPORT_TRACES, "traces_100.pb", NULL), 0);
+	ck_assert(!writer_writing(&w));
+	ck_assert_int_eq(take_bench(MSG_EXPORT_TRACES, "traces_100.pb", NULL), 0);
+	ck_assert(writer_writing(&w));
+	ck_assert_uint_eq(writer_signal_buffered_rows(s), 200);
+	ck_assert_int_eq(take_bench(MSG_EXPORT_TRACES, "traces_100.pb", NULL), 1);
+	ck_assert(writer_waiting(&w));
+	ck_assert_uint_eq(taken, 2);
+	/* The timer's flush finds the batch under way: no error. */
+	ck_assert_int_eq(writer_flush(&w, NOW), 0);
+	unsigned steps = 0;
+	while (writer_pump(&w, NOW))
+		steps++;
+	ck_assert_uint_gt(steps, 10); /* ~50 KB batches, 4 KiB at a time */
+	ck_assert(!writer_waiting(&w));
+	ck_assert_uint_eq(taken, 3);
+	ck_assert_uint_eq(s->rows_written, 200);
+	ck_assert_uint_eq(s->batches_written, 2);
+	ck_assert_int_eq(writer_finish(&w, NOW), 0);
+	ck_assert_uint_eq(s->rows_written, 300);
+	ck_assert_uint_eq(s->batches_written, 3);
+	ck_assert_uint_eq(s->write_errors, 0);
+	ck_assert_uint_eq(count_files("traces"), 1);
 }
 END_TEST
 
@@ -249,7 +285,7 @@ START_TEST(invalid_items_are_skipped_and_counted)
 	ck_assert_ptr_nonnull(packed);
 	opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(req, packed);
 	ck_assert_int_eq(writer_take(&w, MSG_EXPORT_TRACES, packed, (uint32_t)packed_len, NOW), 0);
-	ck_assert_uint_eq(w.sig[OTLP_SIGNAL_TRACES].batch.rows, 98);
+	ck_assert_uint_eq(writer_signal_buffered_rows(&w.sig[OTLP_SIGNAL_TRACES]), 98);
 	ck_assert_uint_eq(w.sig[OTLP_SIGNAL_TRACES].sink.rejected, 2);
 	opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(req, NULL);
 	free(packed);
@@ -314,6 +350,7 @@ int main(void)
 	tcase_add_test(tc, batches_are_bounded_in_bytes);
 	tcase_add_test(tc, unusable_messages_are_counted_and_taken);
 	tcase_add_test(tc, a_failing_disk_holds_requests_back);
+	tcase_add_test(tc, full_batches_are_written_in_steps);
 	tcase_add_test(tc, invalid_items_are_skipped_and_counted);
 	tcase_add_test(tc, stats_name_every_counter);
 	tcase_add_test(tc, bad_configurations_are_refused);
