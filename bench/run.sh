@@ -65,7 +65,8 @@ for c in "${cases[@]}"; do
 	work=$(mktemp -d /tmp/otlpd-bench.XXXXXX)
 	sets=(--set "output_dir=$work/data" --set receiver.http.bind_address=127.0.0.1
 		--set "receiver.http.port=$port" --set "receiver.grpc.port=$((port + 1))"
-		--set "dashboard.port=$((port + 2))" --set log_level=warn)
+		--set "dashboard.port=$((port + 2))" --set log_level=warn
+		--set max_total_bytes=1099511627776)
 	[ -n "${extra:-}" ] && sets+=(--set "$extra")
 	"$build/otlpd" "${sets[@]}" >"$work/otlpd.log" 2>&1 &
 	sup=$!

@@ -19,9 +19,11 @@
 /* Room a batch leaves in a file for its metadata, padding and the end
  * marker; far more than any schema here needs. */
 #define WRITER_BATCH_OVERHEAD ((uint64_t)64 * 1024)
-/* Largest batch body, whatever max_file_bytes allows: a batch is written
- * with one writev, which Linux caps below 2 GiB. */
-#define WRITER_BATCH_MAX_BYTES ((uint64_t)256 * 1024 * 1024)
+/* Largest batch body, whatever max_file_bytes allows. Two batches per
+ * signal are in memory (one filling, one being written), each up to twice
+ * this while its buffers grow; 4 MiB is a few thousand rows, plenty for
+ * readers, and keeps the writer well inside the memory target of #9. */
+#define WRITER_BATCH_MAX_BYTES ((uint64_t)4 * 1024 * 1024)
 
 struct writer_signal_config {
 	uint32_t max_rows;
