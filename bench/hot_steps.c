@@ -2,7 +2,8 @@
  * one core, each for about a second per round:
  *
  *   validate    the receiver's one-pass protobuf check (otlp_validate)
- *   unpack      the writer's protobuf-c decode into its bump arena
+ *   unpack      protobuf-c's decode (protobuf_c_message_unpack) into a bump arena
+ *   unpack-own  the writer's own single-pass decode (pb_unpack) into the arena
  *   json        OTLP/JSON to protobuf (otlp_json_to_protobuf)
  *   framing     a data message through a socketpair: frame_send_blocking on
  *               one end, frame_reader_recv/next on the other
@@ -25,6 +26,7 @@
 #include "otlp_signal.h"
 #include "otlp_validate.h"
 #include "pb_arena.h"
+#include "pb_unpack.h"
 
 #ifndef OTLPD_SHARED_BENCH_DIR
 #error "OTLPD_SHARED_BENCH_DIR must name the directory of the bench bodies"
@@ -55,6 +57,16 @@ static int step_unpack(const struct input *in, void *state)
 		in->pb);
 	pb_arena_reset(arena);
 	return m ? 0 : -EBADMSG;
+}
+
+static int step_unpack_own(const struct input *in, void *state)
+{
+	struct pb_arena *arena = state;
+	ProtobufCMessage *m;
+	int err = pb_unpack(otlp_signal_request_descriptor(OTLP_SIGNAL_TRACES), in->pb, in->pb_len,
+			    arena, 64, &m);
+	pb_arena_reset(arena);
+	return err;
 }
 
 static int step_json(const struct input *in, void *state)
@@ -145,7 +157,7 @@ static int measure(const char *name, step_fn fn, const struct input *in, void *s
 	}
 	qsort(rates, (size_t)rounds, sizeof rates[0], compare_rates);
 	double best = rates[rounds - 1], median = rates[rounds / 2];
-	printf("%-9s %12.0f %12.0f %10.1f %10.0f\n", name, best * (double)in->spans,
+	printf("%-10s %12.0f %12.0f %10.1f %10.0f\n", name, best * (double)in->spans,
 	       median * (double)in->spans, 1e9 / (best * (double)in->spans),
 	       best * (double)bytes_per_request / 1e6);
 	return 0;
@@ -182,7 +194,7 @@ int main(int argc, char **argv)
 	printf("traces_100: %llu spans, %zu bytes protobuf, %zu bytes JSON; best and median of "
 	       "%ld rounds\n",
 	       (unsigned long long)in.spans, in.pb_len, in.json_len, rounds);
-	printf("%-9s %12s %12s %10s %10s\n", "step", "best span/s", "median", "ns/span",
+	printf("%-10s %12s %12s %10s %10s\n", "step", "best span/s", "median", "ns/span",
 	       "MB/s in");
 	struct pb_arena arena;
 	pb_arena_init(&arena, (size_t)256 << 10, (size_t)1 << 30);
@@ -190,6 +202,8 @@ int main(int argc, char **argv)
 	err = measure("validate", step_validate, &in, NULL, in.pb_len, (int)rounds);
 	if (!err)
 		err = measure("unpack", step_unpack, &in, &arena, in.pb_len, (int)rounds);
+	if (!err)
+		err = measure("unpack-own", step_unpack_own, &in, &arena, in.pb_len, (int)rounds);
 	if (!err)
 		err = measure("json", step_json, &in, NULL, in.json_len, (int)rounds);
 	if (!err && socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, f.sv) != 0)

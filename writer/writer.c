@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pb_unpack.h"
 #include "retention.h"
 
 #define WRITER_ARENA_FIRST_CHUNK ((size_t)256 * 1024)
@@ -17,6 +18,12 @@
 #define WRITER_ARENA_LIMIT ((size_t)1 << 30)
 /* After a big request the arena is given back down to this. */
 #define WRITER_ARENA_KEEP ((size_t)16 * 1024 * 1024)
+/* Messages nest at most 9 deep around OTLP's AnyValues (request, resource
+ * or scope list, item, metric data, data point, exemplar, key-value), and
+ * each AnyValue level the validator lets through (limits.max_depth) adds at
+ * most 3 (a kvlist's list and key-value, then the value): the decoder's
+ * bound, with room to spare, never refuses a validated request. */
+#define WRITER_UNPACK_DEPTH(anyvalue_depth) (16 + 3 * (anyvalue_depth))
 
 struct inbox_msg {
 	struct inbox_msg *next;
@@ -78,8 +85,8 @@ int writer_check_message(const struct writer *w, enum otlp_signal signal, const 
 			 size_t len)
 {
 	/* The receiver checked the request, but the writer does not trust it
-	 * to: protobuf-c recurses without a limit. Rejected items (bad ids)
-	 * are skipped by the row code with the same rules. */
+	 * to. Rejected items (bad ids) are skipped by the row code with the
+	 * same rules. */
 	if (len > w->cfg.max_message_bytes)
 		return -EMSGSIZE;
 	struct otlp_check check;
@@ -153,10 +160,12 @@ static int process(struct writer *w, uint32_t type, const uint8_t *buf, uint32_t
 		reject(w, type, len, err);
 		return 0;
 	}
-	ProtobufCMessage *req = protobuf_c_message_unpack(otlp_signal_request_descriptor(signal),
-							  &w->arena.allocator, len, buf);
-	if (!req) {
-		err = pb_arena_exhausted(&w->arena) ? -E2BIG : -EBADMSG;
+	/* -E2BIG past the arena's limit, -EBADMSG for bytes protobuf-c
+	 * would refuse. */
+	ProtobufCMessage *req = NULL;
+	err = pb_unpack(otlp_signal_request_descriptor(signal), buf, len, &w->arena,
+			WRITER_UNPACK_DEPTH(w->cfg.limits.max_depth), &req);
+	if (err) {
 		release_arena(w);
 		reject(w, type, len, err);
 		return 0;
