@@ -155,6 +155,7 @@ static const struct sandbox_syscall connect_calls[] = {
 };
 
 static const struct sandbox_syscall file_write_calls[] = {
+	{ "fadvise64", NULL }, /* POSIX_FADV_DONTNEED on a file once it is on disk */
 	{ "fdatasync", NULL },
 	{ "fsync", NULL },
 	{ "sync_file_range", NULL },
