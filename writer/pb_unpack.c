@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pb_unpack_internal.h"
+#include "utf8.h"
 
 /* Bytes of each bump block taken from the arena; bigger objects get an
  * allocation of their own. */
@@ -326,6 +327,9 @@ store_value(struct pbu *u, const ProtobufCFieldDescriptor *f, const struct wire_
 			*(const char **)member = wire_empty_string;
 			return 0;
 		}
+		size_t bad_at;
+		if (u->text && utf8_check(w->payload, w->n, &bad_at) != UTF8_OK)
+			return -EBADMSG;
 		char *s = pbu_alloc_bytes(u, w->n + 1);
 		if (!s)
 			return pbu_alloc_error(u);
@@ -576,8 +580,8 @@ static int check_required(const ProtobufCMessageDescriptor *d, const uint8_t *p,
 	return 0;
 }
 
-int pb_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t len,
-	      struct pb_arena *arena, uint32_t max_depth, ProtobufCMessage **out)
+static int unpack(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t len,
+		  struct pb_arena *arena, uint32_t max_depth, bool text, ProtobufCMessage **out)
 {
 	static const uint8_t empty[1];
 	if (out)
@@ -589,10 +593,23 @@ int pb_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t le
 	memset(&u, 0, sizeof u);
 	u.arena = arena;
 	u.max_depth = max_depth;
+	u.text = text;
 	ProtobufCMessage *m;
 	int err = parse_message(&u, d, len ? buf : empty, len, 1, &m);
 	if (err)
 		return err;
 	*out = m;
 	return 0;
+}
+
+int pb_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t len,
+	      struct pb_arena *arena, uint32_t max_depth, ProtobufCMessage **out)
+{
+	return unpack(d, buf, len, arena, max_depth, false, out);
+}
+
+int pb_unpack_text(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t len,
+		   struct pb_arena *arena, uint32_t max_depth, ProtobufCMessage **out)
+{
+	return unpack(d, buf, len, arena, max_depth, true, out);
 }

@@ -32,4 +32,11 @@
 int pb_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t len,
 	      struct pb_arena *arena, uint32_t max_depth, ProtobufCMessage **out);
 
+/* pb_unpack, and -EBADMSG unless every string is UTF-8 (as proto3 wants;
+ * protobuf-c does not check) without NUL bytes (which a char * would cut
+ * off): what otlpd's receiver lets through, so that the writer needs no
+ * second validating pass of its own. */
+int pb_unpack_text(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t len,
+		   struct pb_arena *arena, uint32_t max_depth, ProtobufCMessage **out);
+
 #endif

@@ -24,6 +24,7 @@ struct pbu {
 	struct pb_arena *arena;
 	uint8_t *lo, *hi; /* free space of the current block: [lo, hi) */
 	uint32_t max_depth;
+	bool text; /* strings must be UTF-8 without NUL: pb_unpack_text */
 	const ProtobufCMessageDescriptor *req_desc[PBU_REQ_CACHE];
 	bool req_has[PBU_REQ_CACHE];
 };

@@ -81,21 +81,6 @@ void writer_free(struct writer *w)
 	w->otlp_dirfd = -1;
 }
 
-int writer_check_message(const struct writer *w, enum otlp_signal signal, const uint8_t *buf,
-			 size_t len)
-{
-	/* The receiver checked the request, but the writer does not trust it
-	 * to. Rejected items (bad ids) are skipped by the row code with the
-	 * same rules. */
-	if (len > w->cfg.max_message_bytes)
-		return -EMSGSIZE;
-	struct otlp_check check;
-	int err = otlp_validate(signal, buf, len, &w->cfg.limits, &check);
-	if (err)
-		log_warn("%s message refused: %s", otlp_signal_name(signal), check.message);
-	return err;
-}
-
 static void release_arena(struct writer *w)
 {
 	if (w->arena.held > WRITER_ARENA_KEEP) {
@@ -154,17 +139,20 @@ static int process(struct writer *w, uint32_t type, const uint8_t *buf, uint32_t
 {
 	enum otlp_signal signal;
 	int err = otlp_signal_from_msg_type(type, &signal);
-	if (!err)
-		err = writer_check_message(w, signal, buf, len);
+	if (!err && len > w->cfg.max_message_bytes)
+		err = -EMSGSIZE;
 	if (err) {
 		reject(w, type, len, err);
 		return 0;
 	}
-	/* -E2BIG past the arena's limit, -EBADMSG for bytes protobuf-c
-	 * would refuse. */
+	/* The receiver validated the request, but the writer does not trust
+	 * it to: the decoder bounds nesting and memory and refuses strings
+	 * that are not UTF-8 (-EBADMSG, or -E2BIG past a limit), and the row
+	 * code skips items that break the validator's item rules (bad ids).
+	 * One pass, no second validation. */
 	ProtobufCMessage *req = NULL;
-	err = pb_unpack(otlp_signal_request_descriptor(signal), buf, len, &w->arena,
-			WRITER_UNPACK_DEPTH(w->cfg.limits.max_depth), &req);
+	err = pb_unpack_text(otlp_signal_request_descriptor(signal), buf, len, &w->arena,
+			     WRITER_UNPACK_DEPTH(w->cfg.limits.max_depth), &req);
 	if (err) {
 		release_arena(w);
 		reject(w, type, len, err);

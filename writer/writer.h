@@ -12,7 +12,7 @@
 #include "writer_signal.h"
 
 /* The writer's work, apart from the event loop: it takes Export*Service
- * requests one at a time, in order, decodes each (protobuf-c with a bump
+ * requests one at a time, in order, decodes each (pb_unpack_text with a bump
  * arena), and turns it into rows of its signal's batch, writing a batch out
  * whenever it is full. A request counts as taken, and config.on_taken is
  * called (the caller returns its credit), once all its rows are in a batch.
@@ -30,7 +30,7 @@ struct writer_config {
 	uint64_t max_file_bytes;
 	uint64_t max_total_bytes;
 	uint32_t max_message_bytes;
-	struct otlp_limits limits; /* checked again here: see writer_check_message */
+	struct otlp_limits limits; /* the receiver's; max_depth bounds the decoder's nesting */
 	uint64_t inbox_max_bytes;
 	/* A full batch is written this many bytes at a time by writer_pump(),
 	 * between the loop's turns; 0: at once, inside the call that fills it. */
@@ -75,9 +75,6 @@ void writer_free(struct writer *w);
  * taken, so that its credit comes back. */
 int writer_take(struct writer *w, uint32_t type, const uint8_t *payload, uint32_t len,
 		int64_t now);
-/* The checks a message passes before it is decoded. */
-int writer_check_message(const struct writer *w, enum otlp_signal signal, const uint8_t *buf,
-			 size_t len);
 /* Writes every batch that has rows and closes files that are old enough. */
 int writer_flush(struct writer *w, int64_t now);
 /* Writes the next chunk of each batch under way; when one is done, goes on

@@ -473,6 +473,39 @@ START_TEST(required_fields_and_defaults)
 }
 END_TEST
 
+/* pb_unpack_text: what the receiver lets through and no more; bytes fields
+ * are not text. */
+START_TEST(text_mode_refuses_strings_that_are_not_utf8)
+{
+	static const uint8_t ascii[] = {0x2a, 0x03, 'a', 'b', 'c'};
+	static const uint8_t accented[] = {0x2a, 0x02, 0xc3, 0xa9};
+	static const uint8_t broken[] = {0x2a, 0x02, 0xc3, 0x28};
+	static const uint8_t nul[] = {0x2a, 0x03, 'a', 0x00, 'b'};
+	static const uint8_t nested_broken[] = {0x4a, 0x08, 0x0a, 0x01, 'k', 0x12,
+						0x03, 0x0a, 0x01, 0xff};
+	static const uint8_t binary_id[] = {0x0a, 0x02, 0xff, 0xfe, 0x2a, 0x00};
+	ProtobufCMessage *m = NULL;
+	ck_assert_int_eq(pb_unpack_text(SPAN, ascii, sizeof ascii, &arena, DEPTH, &m), 0);
+	ck_assert_str_eq(((Span *)m)->name, "abc");
+	ck_assert_int_eq(pb_unpack_text(SPAN, accented, sizeof accented, &arena, DEPTH, &m), 0);
+	ck_assert_str_eq(((Span *)m)->name, "\xc3\xa9");
+	ck_assert_int_eq(pb_unpack_text(SPAN, binary_id, sizeof binary_id, &arena, DEPTH, &m), 0);
+	ck_assert_uint_eq(((Span *)m)->trace_id.len, 2);
+	ck_assert_str_eq(((Span *)m)->name, "");
+	const struct {
+		const uint8_t *b;
+		size_t n;
+	} bad[] = {{broken, sizeof broken}, {nul, sizeof nul}, {nested_broken, sizeof nested_broken}};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		/* protobuf-c's rules take them; text mode does not */
+		ck_assert_int_eq(pb_diff(SPAN, bad[i].b, bad[i].n, DEPTH, LIMIT, why, sizeof why),
+				 PB_DIFF_BOTH_OK);
+		ck_assert_int_eq(pb_unpack_text(SPAN, bad[i].b, bad[i].n, &arena, DEPTH, &m), -EBADMSG);
+		ck_assert_ptr_null(m);
+	}
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
 	ProtobufCMessage *m = NULL;
@@ -505,6 +538,7 @@ int main(void)
 	tcase_add_test(tc, nesting_past_max_depth_is_refused);
 	tcase_add_test(tc, arena_limit_is_e2big);
 	tcase_add_test(tc, required_fields_and_defaults);
+	tcase_add_test(tc, text_mode_refuses_strings_that_are_not_utf8);
 	tcase_add_test(tc, bad_arguments);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -191,12 +191,16 @@ START_TEST(unusable_messages_are_counted_and_taken)
 	ck_assert_ptr_nonnull(big);
 	ck_assert_int_eq(writer_take(&w, MSG_EXPORT_LOGS, big, BODY_MAX + 1, NOW), 0);
 	free(big);
-	ck_assert_uint_eq(w.rejected_messages, 3);
-	ck_assert_uint_eq(taken, 3);
+	/* Well-formed protobuf, but a span name that is not UTF-8: the
+	 * receiver never sends it, the writer does not trust it not to. */
+	static const uint8_t not_text[] = {0x0a, 0x08, 0x12, 0x06, 0x12, 0x04, 0x2a, 0x02, 0xc3, 0x28};
+	ck_assert_int_eq(writer_take(&w, MSG_EXPORT_TRACES, not_text, sizeof not_text, NOW), 0);
+	ck_assert_uint_eq(w.rejected_messages, 4);
+	ck_assert_uint_eq(taken, 4);
 	ck_assert_uint_eq(taken_len[2], BODY_MAX + 1);
 	/* An empty request is valid and has no rows. */
 	ck_assert_int_eq(writer_take(&w, MSG_EXPORT_METRICS, NULL, 0, NOW), 0);
-	ck_assert_uint_eq(w.rejected_messages, 3);
+	ck_assert_uint_eq(w.rejected_messages, 4);
 	ck_assert_uint_eq(w.messages, 1);
 }
 END_TEST
