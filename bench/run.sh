@@ -106,6 +106,8 @@ for c in "${cases[@]}"; do
 	ok_rate=$(awk -v r="$rps" -v i="$items" -v t="$total_req" -v n="$non2xx" 'BEGIN { print (t ? r * i * (t - n) / t : 0) }')
 	printf '%-16s %10.0f %11.0f %8s %8s %8s  %-44s  %-40s %6.1f %8s\n' "$name" "$rps" "$ok_rate" \
 		"$p50" "$p99" "$non2xx" "$cpu_line" "$rss_line" "$(awk -v k="$rss_all" 'BEGIN { print k / 1024 }')" "$per_item"
-	grep -o 'HTTP status counts:.*' "$work/wrk.txt" | sed "s/^/    $name /" || true
+	# wrk prints this line only when a connection failed, was reset or timed out.
+	errors=$(grep -o 'Socket errors:.*' "$work/wrk.txt" || echo 'Socket errors: none')
+	echo "    $name $(grep -o 'HTTP status counts:.*' "$work/wrk.txt" || echo 'no status counts'); $errors"
 	rm -rf "$work"
 done

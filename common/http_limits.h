@@ -35,6 +35,12 @@
  * read and thrown away for at most this long, so that closing does not reset
  * the connection before the client has read the response. */
 #define HTTP_LINGER_MS 2000u
+/* A request answered before its body was read (e.g. 503 while the queue is
+ * full) keeps its connection when the rest of the body is at most this
+ * long: it is read and dropped, without a buffer, instead of closing with
+ * unread bytes (which resets the connection, and may take the answer with
+ * it). A longer rest closes the connection. */
+#define HTTP_DISCARD_MAX_BYTES (1024u * 1024u)
 /* Connections over max_connections that are answered 503 and closed while no
  * idle connection can make room; more than this are closed at once. */
 #define HTTP_OVERFLOW_MAX 64u

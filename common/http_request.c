@@ -246,6 +246,8 @@ static int on_body(llhttp_t *p, const char *at, size_t len)
 {
 	struct http_session *s = session_of(p);
 	struct http_request *r = &s->req;
+	if (s->discarding)
+		return 0;
 	if (len > s->limits->max_body_bytes - s->body_received)
 		return cb_fail(s, HTTP_ERR_BODY_TOO_LARGE);
 	s->body_received += len;
@@ -304,6 +306,24 @@ static void release_stream(const struct http_stream *st)
 		st->release(st->ctx);
 }
 
+/* An answer before the body was read keeps the connection when the rest of
+ * the body has a known, small length and the client will send it anyway
+ * (not waiting for 100 Continue) and wants to go on. */
+static bool can_discard(struct http_session *s)
+{
+	const struct http_request *r = &s->req;
+	if (s->closing || (s->phase != HTTP_PHASE_HEADERS && s->phase != HTTP_PHASE_BODY))
+		return false;
+	if (!r->has_length || r->chunked || r->expect_continue ||
+	    !llhttp_should_keep_alive(&s->parser))
+		return false;
+	uint64_t rest = r->length - (r->length < s->body_received ? r->length : s->body_received);
+	uint64_t max = s->limits->max_body_bytes < HTTP_DISCARD_MAX_BYTES
+			       ? s->limits->max_body_bytes
+			       : HTTP_DISCARD_MAX_BYTES;
+	return rest <= max;
+}
+
 int http_session_respond(struct http_session *s, const struct http_response *resp)
 {
 	if (s->phase == HTTP_PHASE_CLOSED || s->responded) {
@@ -311,7 +331,8 @@ int http_session_respond(struct http_session *s, const struct http_response *res
 		return -EALREADY;
 	}
 	struct http_request *r = &s->req;
-	bool last = s->closing || s->phase != HTTP_PHASE_BUSY || !r->keep_alive;
+	bool discard = can_discard(s);
+	bool last = s->closing || (!discard && (s->phase != HTTP_PHASE_BUSY || !r->keep_alive));
 	bool http10_keep_alive = !last && r->http_major == 1 && r->http_minor == 0;
 	char head[HTTP_RESPONSE_HEAD_MAX];
 	int n = http_format_head(head, sizeof head, resp, last, http10_keep_alive);
@@ -332,6 +353,9 @@ int http_session_respond(struct http_session *s, const struct http_response *res
 	if (last) {
 		s->closing = true;
 		s->phase = HTTP_PHASE_CLOSED;
+	} else if (discard) {
+		s->discarding = true;
+		s->phase = HTTP_PHASE_BODY;
 	} else {
 		s->phase = HTTP_PHASE_IDLE;
 		s->served_one = true;
@@ -427,10 +451,11 @@ static bool headers_done(struct http_session *s)
 	if (s->handler && s->handler->on_headers)
 		s->handler->on_headers(s, r, s->handler_ctx);
 	if (s->responded || s->phase == HTTP_PHASE_CLOSED)
-		return false;
+		return s->discarding;
 	if (r->has_length && budget_take(s, r->length) != 0) {
-		answer_error(s, HTTP_ERR_OVERLOADED, true);
-		return false;
+		/* No memory for the body; dropping it as it comes needs none. */
+		answer_error(s, HTTP_ERR_OVERLOADED, false);
+		return s->discarding;
 	}
 	s->phase = HTTP_PHASE_BODY;
 	if (r->expect_continue) {
@@ -503,6 +528,16 @@ enum http_feed_result http_session_feed(struct http_session *s, const uint8_t *d
 			if (!headers_done(s))
 				return HTTP_FEED_CLOSE;
 			again = true;
+			continue;
+		}
+		if (err == HPE_PAUSED && s->at_message_end && s->discarding) {
+			/* The early answer's body is all in: on to the next request. */
+			s->at_message_end = false;
+			s->discarding = false;
+			s->served_one = true;
+			s->responded = false;
+			llhttp_resume(&s->parser);
+			s->phase = off < len ? HTTP_PHASE_HEADERS : HTTP_PHASE_IDLE;
 			continue;
 		}
 		if (err == HPE_PAUSED && s->at_message_end) {

@@ -179,6 +179,7 @@ struct http_session {
 	bool cb_error_set;   /* a callback refused the request with cb_error */
 	enum http_error cb_error;
 	bool closing;   /* no further request will be served */
+	bool discarding; /* answered early: the body is read and dropped */
 	bool served_one;
 	uint32_t header_bytes;
 	uint32_t header_count;

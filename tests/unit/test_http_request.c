@@ -494,10 +494,20 @@ START_TEST(test_budget)
 	static const char big[] = "POST /a HTTP/1.1\r\nContent-Length: 2000\r\n\r\n";
 	ck_assert_int_eq(feed(a, big, &used), HTTP_FEED_MORE);
 	ck_assert_uint_eq(budget.used, 2000);
-	ck_assert_int_eq(feed(b, big, &used), HTTP_FEED_CLOSE);
+	/* b is answered at once; its body is then read and dropped, not
+	 * buffered, and the connection goes on. */
+	ck_assert_int_eq(feed(b, big, &used), HTTP_FEED_MORE);
 	ck_assert(out_has(b, "HTTP/1.1 503 "));
 	ck_assert(out_has(b, "Retry-After: "));
+	ck_assert(!out_has(b, "Connection: close"));
+	ck_assert_int_eq(http_session_phase(&b->s), HTTP_PHASE_BODY);
+	char body[2000];
+	memset(body, 'x', sizeof body);
+	ck_assert_int_eq(feed_steps(b, body, sizeof body, 700, &used), HTTP_FEED_MORE);
+	ck_assert_uint_eq(used, sizeof body);
+	ck_assert_int_eq(http_session_phase(&b->s), HTTP_PHASE_IDLE);
 	ck_assert_uint_eq(budget.used, 2000);
+	ck_assert_int_eq(b->requests, 0);
 	http_session_close(&a->s);
 	ck_assert_uint_eq(budget.used, 0);
 	fake_free(a);
@@ -513,16 +523,68 @@ START_TEST(test_budget)
 }
 END_TEST
 
+/* Answered from the headers: a small body is read and dropped and the next
+ * request on the connection is served. */
 START_TEST(test_refused_before_body)
 {
 	struct fake *f = fake_new();
 	f->refuse_headers = true;
 	size_t used;
-	ck_assert_int_eq(feed(f, simple, &used), HTTP_FEED_CLOSE);
-	ck_assert_uint_eq(used, strlen(simple) - 5);
+	ck_assert_int_eq(feed(f, simple, &used), HTTP_FEED_MORE);
+	ck_assert_uint_eq(used, strlen(simple));
 	ck_assert(out_has(f, "HTTP/1.1 404 "));
-	ck_assert(out_has(f, "Connection: close"));
+	ck_assert(!out_has(f, "Connection: close"));
 	ck_assert_int_eq(f->requests, 0);
+	ck_assert_int_eq(http_session_phase(&f->s), HTTP_PHASE_IDLE);
+	f->refuse_headers = false;
+	ck_assert_int_eq(feed(f, simple, &used), HTTP_FEED_WAIT);
+	ck_assert(out_has(f, "HTTP/1.1 200 OK"));
+	ck_assert_int_eq(f->requests, 1);
+	ck_assert_uint_eq(f->body_len, 5);
+	fake_free(f);
+
+	/* Pipelined: the request behind the dropped body is parsed at once. */
+	f = fake_new();
+	f->refuse_headers = true;
+	char two[512];
+	snprintf(two, sizeof two, "%s%s", simple, simple);
+	ck_assert_int_eq(feed(f, two, &used), HTTP_FEED_MORE);
+	ck_assert_int_eq(count_in_out(f, "HTTP/1.1 404 "), 2);
+	ck_assert_int_eq(http_session_phase(&f->s), HTTP_PHASE_IDLE);
+	fake_free(f);
+}
+END_TEST
+
+/* The connection closes instead when the rest of the body is long (over
+ * HTTP_DISCARD_MAX_BYTES), of unknown length, awaited with 100-continue, or
+ * the client does not keep connections. */
+START_TEST(test_refused_before_body_closes_when_dropping_is_not_worth_it)
+{
+	static const char *const heads[] = {
+		"POST /a HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n",
+		"POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"POST /a HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+		"POST /a HTTP/1.1\r\nContent-Length: 5\r\nConnection: close\r\n\r\n",
+		"POST /a HTTP/1.0\r\nContent-Length: 5\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+		struct fake *f = fake_new();
+		f->limits.max_body_bytes = 4u << 20;
+		f->refuse_headers = true;
+		size_t used;
+		ck_assert_msg(feed(f, heads[i], &used) == HTTP_FEED_CLOSE, "case %zu", i);
+		ck_assert(out_has(f, "HTTP/1.1 404 "));
+		ck_assert(out_has(f, "Connection: close"));
+		fake_free(f);
+	}
+	/* Exactly the bound is still dropped. */
+	struct fake *f = fake_new();
+	f->limits.max_body_bytes = 4u << 20;
+	f->refuse_headers = true;
+	size_t used;
+	ck_assert_int_eq(feed(f, "POST /a HTTP/1.1\r\nContent-Length: 1048576\r\n\r\n", &used),
+			 HTTP_FEED_MORE);
+	ck_assert(!out_has(f, "Connection: close"));
 	fake_free(f);
 }
 END_TEST
@@ -576,6 +638,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_cancel_when_closed_busy);
 	tcase_add_test(tc, test_budget);
 	tcase_add_test(tc, test_refused_before_body);
+	tcase_add_test(tc, test_refused_before_body_closes_when_dropping_is_not_worth_it);
 	tcase_add_test(tc, test_refuse_connection);
 	tcase_add_test(tc, test_keep_alive_many);
 	suite_add_tcase(s, tc);
