@@ -277,6 +277,37 @@ START_TEST(test_strings_and_escapes)
 }
 END_TEST
 
+/* The string scanner skips plain bytes 16 or 8 at a time: a byte that needs
+ * a look must be seen at every position of such a block. */
+START_TEST(test_special_bytes_at_every_offset)
+{
+	static const struct {
+		const char *raw, *same_as, *refused;
+	} cases[] = {
+		{"\\n", "\\u000a", NULL},
+		{"\xc3\xa9", "\\u00e9", NULL},
+		{"\x7f", "\\u007f", NULL},
+		{"\t", NULL, "raw control character"},
+		{"\xff", NULL, "not UTF-8"},
+		{"\xc3(", NULL, "not UTF-8"},
+	};
+	char pad[48], a[512], b[512];
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		for (size_t off = 0; off < 40; off++) {
+			memset(pad, 'p', off);
+			pad[off] = '\0';
+			snprintf(a, sizeof a, SPAN(IDS ",\"name\":\"%s%s%s\""), pad, cases[c].raw, pad);
+			if (cases[c].refused) {
+				assert_refused(a, -EBADMSG, cases[c].refused);
+				continue;
+			}
+			snprintf(b, sizeof b, SPAN(IDS ",\"name\":\"%s%s%s\""), pad, cases[c].same_as, pad);
+			assert_same(a, b);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_structure_errors)
 {
 	assert_refused("", -EBADMSG, "request: unexpected end of the JSON text at byte 0");
@@ -512,6 +543,7 @@ static Suite *json_suite(void)
 
 	tc = tcase_create("hostile");
 	tcase_add_test(tc, test_strings_and_escapes);
+	tcase_add_test(tc, test_special_bytes_at_every_offset);
 	tcase_add_test(tc, test_structure_errors);
 	tcase_add_test(tc, test_deep_nesting_refused);
 	tcase_add_test(tc, test_depth_limit_exact);
