@@ -1,5 +1,6 @@
 #include "utf8.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define HIGH_BITS UINT64_C(0x8080808080808080)
@@ -35,20 +36,34 @@ unsigned utf8_sequence(const uint8_t *p, size_t n)
 	return 4;
 }
 
+static inline bool plain8(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return ((v | ((v - LOW_BITS) & ~v)) & HIGH_BITS) == 0;
+}
+
 enum utf8_result utf8_check(const uint8_t *p, size_t n, size_t *bad_at)
 {
 	size_t i = 0;
 	while (i < n) {
-		/* Eight ASCII bytes without a zero byte at a time: the common case. */
+		/* Eight ASCII bytes without a zero byte at a time: the common
+		 * case. The last eight are taken overlapping what was checked,
+		 * since most strings are short. */
 		if (n - i >= 8) {
-			uint64_t v;
-			memcpy(&v, p + i, 8);
-			if (((v | ((v - LOW_BITS) & ~v)) & HIGH_BITS) == 0) {
+			if (plain8(p + i)) {
 				i += 8;
 				continue;
 			}
+		} else if (n >= 8 && plain8(p + n - 8)) {
+			return UTF8_OK;
 		}
-		if (p[i] == 0) {
+		uint8_t c = p[i];
+		if (c - 1u < 0x7fu) { /* ASCII, not NUL */
+			i++;
+			continue;
+		}
+		if (c == 0) {
 			*bad_at = i;
 			return UTF8_NUL;
 		}
