@@ -13,6 +13,23 @@ void links_init(struct sup *s)
 	s->links[1] = (struct link){{SANDBOX_RECEIVER, SANDBOX_FORWARDER}, {-1, -1}};
 }
 
+/* A data link carries requests of up to queues.*.max_bytes. With the
+ * default socket buffer (~200 KB) a 500 KB request goes over in several
+ * turns of both loops, and the writer waits for the rest of it between
+ * requests (12% of its time at 1000-span requests). 4 MiB lets the
+ * receiver put a whole request or more on the link; the kernel caps it at
+ * net.core.wmem_max, and the channel's credit still bounds what is queued. */
+#define LINK_SOCKET_BUFFER (4 * 1024 * 1024)
+
+static void widen_buffers(const int sv[2])
+{
+	int size = LINK_SOCKET_BUFFER;
+	for (int i = 0; i < 2; i++) {
+		if (setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof size) != 0)
+			log_debug("data link send buffer: %s (the default stays)", strerror(errno));
+	}
+}
+
 static enum peer_id peer_id_of(enum sandbox_profile_id p)
 {
 	switch (p) {
@@ -57,6 +74,7 @@ int links_end_for(struct sup *s, enum sandbox_profile_id proc, enum sandbox_prof
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return -errno;
+	widen_buffers(sv);
 
 	struct proc *other = &s->procs[peer];
 	if (other->control != NULL && other->state != PROC_STOPPING) {
