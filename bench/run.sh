@@ -71,6 +71,11 @@ for c in "${cases[@]}"; do
 	"$build/otlpd" "${sets[@]}" >"$work/otlpd.log" 2>&1 &
 	sup=$!
 	for _ in $(seq 100); do [ "$(pgrep -P "$sup" | wc -l)" -eq 4 ] && break; sleep 0.05; done
+	if [ "$(pgrep -P "$sup" | wc -l)" -ne 4 ]; then
+		echo "bench: otlpd did not start for $name:" >&2
+		cat "$work/otlpd.log" >&2
+		exit 1
+	fi
 	sleep 0.5
 	declare -A pid0 cpu0
 	for p in $procs; do
