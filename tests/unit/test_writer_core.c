@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -272,6 +274,62 @@ START_TEST(full_batches_are_written_in_steps)
 }
 END_TEST
 
+/* Every .arrows file under otlp/<sub> ends with the end-of-stream marker. */
+static void assert_files_ended(const char *sub)
+{
+	static const uint8_t eos[8] = {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0};
+	char path[128];
+	snprintf(path, sizeof path, "otlp/%s", sub);
+	int dfd = openat(root, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dfd, 0);
+	DIR *d = fdopendir(dfd);
+	for (struct dirent *de; (de = readdir(d));) {
+		if (!strstr(de->d_name, ".arrows"))
+			continue;
+		int fd = openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC);
+		ck_assert_int_ge(fd, 0);
+		uint8_t tail[8];
+		off_t size = lseek(fd, 0, SEEK_END);
+		ck_assert_int_eq(pread(fd, tail, sizeof tail, size - 8), 8);
+		ck_assert_msg(memcmp(tail, eos, 8) == 0, "%s does not end with the marker", de->d_name);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* A write that fails half way through a batch (the file size limit here)
+ * leaves no part of it in the file, which is ended; the batch is written
+ * again, whole, into a new file once writing works. */
+START_TEST(a_write_failing_midway_is_cut_back_and_retried)
+{
+	chunk_bytes = 4096;
+	start(100, 64 << 20);
+	struct writer_signal *s = &w.sig[OTLP_SIGNAL_TRACES];
+	ck_assert(signal(SIGXFSZ, SIG_IGN) != SIG_ERR);
+	ck_assert_int_eq(take_bench(MSG_EXPORT_TRACES, "traces_100.pb", NULL), 0);
+	ck_assert_int_eq(take_bench(MSG_EXPORT_TRACES, "traces_100.pb", NULL), 0);
+	ck_assert(writer_writing(&w));
+	struct rlimit lim = {.rlim_cur = (rlim_t)s->file.size + 10000, .rlim_max = RLIM_INFINITY};
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	while (writer_pump(&w, NOW))
+		;
+	ck_assert_uint_ge(s->write_errors, 1);
+	ck_assert(!writer_writing(&w));
+	ck_assert_uint_eq(s->rows_written, 0);
+	ck_assert(!arrow_file_is_open(&s->file)); /* cut back and ended */
+	lim.rlim_cur = RLIM_INFINITY;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	ck_assert_int_eq(writer_flush(&w, NOW), 0);
+	while (writer_pump(&w, NOW))
+		;
+	ck_assert_uint_eq(s->rows_written, 100);
+	ck_assert_int_eq(writer_finish(&w, NOW), 0);
+	ck_assert_uint_eq(s->rows_written, 200);
+	ck_assert_uint_eq(count_files("traces"), 2);
+	assert_files_ended("traces");
+}
+END_TEST
+
 START_TEST(invalid_items_are_skipped_and_counted)
 {
 	start(100, 64 << 20);
@@ -355,6 +413,7 @@ int main(void)
 	tcase_add_test(tc, unusable_messages_are_counted_and_taken);
 	tcase_add_test(tc, a_failing_disk_holds_requests_back);
 	tcase_add_test(tc, full_batches_are_written_in_steps);
+	tcase_add_test(tc, a_write_failing_midway_is_cut_back_and_retried);
 	tcase_add_test(tc, invalid_items_are_skipped_and_counted);
 	tcase_add_test(tc, stats_name_every_counter);
 	tcase_add_test(tc, bad_configurations_are_refused);
