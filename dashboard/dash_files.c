@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,14 @@ static int open_beneath(int root_fd, const char *rel, uint64_t flags)
 	return fd < 0 ? -errno : (int)fd;
 }
 
+/* The writer's files have one name. A regular file with more is a hard link
+ * someone planted in the data directory, maybe to a file outside it, which
+ * RESOLVE_BENEATH cannot see: it is neither served nor listed. */
+static bool servable(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_nlink == 1;
+}
+
 static int64_t mtime_ms_of(const struct stat *st)
 {
 	return (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000;
@@ -31,7 +40,7 @@ int dash_open_data(int root_fd, const char *rel, int *fd, uint64_t *size, int64_
 	if (f < 0)
 		return f == -ENOENT ? -ENOENT : -EACCES;
 	struct stat st;
-	if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(f, &st) != 0 || !servable(&st)) {
 		close(f);
 		return -EACCES;
 	}
@@ -74,7 +83,7 @@ static int read_dir(int dir_fd, struct listed **out, size_t *count)
 		size_t len = strlen(e->d_name);
 		struct stat st;
 		if (dash_file_name_ok(e->d_name, len) != 0 ||
-		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !servable(&st))
 			continue;
 		if (n == DASH_LIST_MAX)
 			break;

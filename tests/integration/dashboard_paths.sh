@@ -34,6 +34,8 @@ ln -s "$WORK/secret.arrows" "$DATA/otlp/traces/evil.arrows"
 ln -s /etc/passwd "$DATA/otlp/traces/passwd.arrows"
 ln -s "$WORK/outside" "$DATA/otlp/traces/outdir"
 ln -s "$WORK" "$DATA/otlp/up"
+# ... and a hard link to a file outside it (no symlink to see; two names).
+ln "$WORK/secret.arrows" "$DATA/otlp/traces/hard.arrows"
 
 long=$(printf 'a%.0s' $(seq 1 300))
 longer=$(printf '..%%2f%.0s' $(seq 1 400))
@@ -76,6 +78,7 @@ targets=(
 	"/data/traces/%e2%80%ae.arrows"
 	"/data/traces/evil.arrows"
 	"/data/traces/passwd.arrows"
+	"/data/traces/hard.arrows"
 	"/data/traces/outdir/x.arrows"
 	"/data/traces/outdir"
 	"/data/up/secret.arrows"
@@ -225,7 +228,8 @@ node -e 'const s=JSON.parse(require("fs").readFileSync(0));if(!s.processes.super
 	< <(curl -s "$dash/api/stats") || fail "/api/stats is not JSON"
 curl -s "$dash/api/files?signal=traces" | grep "\"name\":\"$file\"" >/dev/null || fail "/api/files lacks $file"
 curl -s "$dash/api/files?signal=traces" | grep 'evil\|passwd\|outdir' >/dev/null && fail "/api/files lists a symlink"
-pass "/api/stats and /api/files answer JSON; symlinks are not listed"
+curl -s "$dash/api/files?signal=traces" | grep 'hard' >/dev/null && fail "/api/files lists a hard link"
+pass "/api/stats and /api/files answer JSON; symlinks and hard links are not listed"
 
 grep -q "refused a request path" "$OTLPD_LOG" || fail "refused paths are not logged"
 grep -F "$marker" "$OTLPD_LOG" && fail "the log holds bytes of a file outside"
