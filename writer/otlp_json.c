@@ -116,68 +116,80 @@ static int put_bytes_hex(struct abuf *b, ProtobufCBinaryData d)
 	return json_hex(b, d.data, d.len);
 }
 
-int otlp_json_events(struct abuf *b, OtlpSpanEvent *const *ev, size_t n)
+/* Writes one element, items[i], of an array. */
+typedef int (*json_item_fn)(struct abuf *b, const void *items, size_t i);
+
+/* [item 0,item 1,...] */
+static int put_array(struct abuf *b, const void *items, size_t n, json_item_fn item)
 {
 	int err = abuf_append_byte(b, '[');
 	for (size_t i = 0; !err && i < n; i++) {
-		const OtlpSpanEvent *e = ev[i];
-		err = i ? abuf_append_byte(b, ',') : 0;
+		if (i)
+			err = abuf_append_byte(b, ',');
 		if (!err)
-			err = KEY(b, "{\"time_unix_nano\":");
-		if (!err)
-			err = json_u64_quoted(b, e->time_unix_nano);
-		if (!err)
-			err = KEY(b, ",\"name\":");
-		if (!err)
-			err = put_str(b, e->name);
-		if (!err)
-			err = KEY(b, ",\"attributes\":");
-		if (!err)
-			err = otlp_json_attributes(b, e->attributes, e->n_attributes);
-		if (!err)
-			err = KEY(b, ",\"dropped_attributes_count\":");
-		if (!err)
-			err = json_u64(b, e->dropped_attributes_count);
-		if (!err)
-			err = abuf_append_byte(b, '}');
+			err = item(b, items, i);
 	}
 	return err ? err : abuf_append_byte(b, ']');
 }
 
+static int event_item(struct abuf *b, const void *items, size_t i)
+{
+	const OtlpSpanEvent *e = ((OtlpSpanEvent *const *)items)[i];
+	int err = KEY(b, "{\"time_unix_nano\":");
+	if (!err)
+		err = json_u64_quoted(b, e->time_unix_nano);
+	if (!err)
+		err = KEY(b, ",\"name\":");
+	if (!err)
+		err = put_str(b, e->name);
+	if (!err)
+		err = KEY(b, ",\"attributes\":");
+	if (!err)
+		err = otlp_json_attributes(b, e->attributes, e->n_attributes);
+	if (!err)
+		err = KEY(b, ",\"dropped_attributes_count\":");
+	if (!err)
+		err = json_u64(b, e->dropped_attributes_count);
+	return err ? err : abuf_append_byte(b, '}');
+}
+
+int otlp_json_events(struct abuf *b, OtlpSpanEvent *const *ev, size_t n)
+{
+	return put_array(b, ev, n, event_item);
+}
+
+static int link_item(struct abuf *b, const void *items, size_t i)
+{
+	const OtlpSpanLink *l = ((OtlpSpanLink *const *)items)[i];
+	int err = KEY(b, "{\"trace_id\":");
+	if (!err)
+		err = put_bytes_hex(b, l->trace_id);
+	if (!err)
+		err = KEY(b, ",\"span_id\":");
+	if (!err)
+		err = put_bytes_hex(b, l->span_id);
+	if (!err)
+		err = KEY(b, ",\"trace_state\":");
+	if (!err)
+		err = put_str(b, l->trace_state);
+	if (!err)
+		err = KEY(b, ",\"flags\":");
+	if (!err)
+		err = json_u64(b, l->flags);
+	if (!err)
+		err = KEY(b, ",\"attributes\":");
+	if (!err)
+		err = otlp_json_attributes(b, l->attributes, l->n_attributes);
+	if (!err)
+		err = KEY(b, ",\"dropped_attributes_count\":");
+	if (!err)
+		err = json_u64(b, l->dropped_attributes_count);
+	return err ? err : abuf_append_byte(b, '}');
+}
+
 int otlp_json_links(struct abuf *b, OtlpSpanLink *const *links, size_t n)
 {
-	int err = abuf_append_byte(b, '[');
-	for (size_t i = 0; !err && i < n; i++) {
-		const OtlpSpanLink *l = links[i];
-		err = i ? abuf_append_byte(b, ',') : 0;
-		if (!err)
-			err = KEY(b, "{\"trace_id\":");
-		if (!err)
-			err = put_bytes_hex(b, l->trace_id);
-		if (!err)
-			err = KEY(b, ",\"span_id\":");
-		if (!err)
-			err = put_bytes_hex(b, l->span_id);
-		if (!err)
-			err = KEY(b, ",\"trace_state\":");
-		if (!err)
-			err = put_str(b, l->trace_state);
-		if (!err)
-			err = KEY(b, ",\"flags\":");
-		if (!err)
-			err = json_u64(b, l->flags);
-		if (!err)
-			err = KEY(b, ",\"attributes\":");
-		if (!err)
-			err = otlp_json_attributes(b, l->attributes, l->n_attributes);
-		if (!err)
-			err = KEY(b, ",\"dropped_attributes_count\":");
-		if (!err)
-			err = json_u64(b, l->dropped_attributes_count);
-		if (!err)
-			err = abuf_append_byte(b, '}');
-	}
-	return err ? err : abuf_append_byte(b, ']');
+	return put_array(b, links, n, link_item);
 }
 
 static int exemplar_value(struct abuf *b, const OtlpExemplar *e)
@@ -195,115 +207,99 @@ static int exemplar_value(struct abuf *b, const OtlpExemplar *e)
 	return err;
 }
 
+static int exemplar_item(struct abuf *b, const void *items, size_t i)
+{
+	const OtlpExemplar *e = ((OtlpExemplar *const *)items)[i];
+	int err = KEY(b, "{\"time_unix_nano\":");
+	if (!err)
+		err = json_u64_quoted(b, e->time_unix_nano);
+	if (!err)
+		err = exemplar_value(b, e);
+	if (!err)
+		err = KEY(b, ",\"span_id\":");
+	if (!err)
+		err = put_bytes_hex(b, e->span_id);
+	if (!err)
+		err = KEY(b, ",\"trace_id\":");
+	if (!err)
+		err = put_bytes_hex(b, e->trace_id);
+	if (!err)
+		err = KEY(b, ",\"filtered_attributes\":");
+	if (!err)
+		err = otlp_json_attributes(b, e->filtered_attributes, e->n_filtered_attributes);
+	return err ? err : abuf_append_byte(b, '}');
+}
+
 int otlp_json_exemplars(struct abuf *b, OtlpExemplar *const *ex, size_t n)
 {
-	int err = abuf_append_byte(b, '[');
-	for (size_t i = 0; !err && i < n; i++) {
-		const OtlpExemplar *e = ex[i];
-		err = i ? abuf_append_byte(b, ',') : 0;
-		if (!err)
-			err = KEY(b, "{\"time_unix_nano\":");
-		if (!err)
-			err = json_u64_quoted(b, e->time_unix_nano);
-		if (!err)
-			err = exemplar_value(b, e);
-		if (!err)
-			err = KEY(b, ",\"span_id\":");
-		if (!err)
-			err = put_bytes_hex(b, e->span_id);
-		if (!err)
-			err = KEY(b, ",\"trace_id\":");
-		if (!err)
-			err = put_bytes_hex(b, e->trace_id);
-		if (!err)
-			err = KEY(b, ",\"filtered_attributes\":");
-		if (!err)
-			err = otlp_json_attributes(b, e->filtered_attributes,
-						   e->n_filtered_attributes);
-		if (!err)
-			err = abuf_append_byte(b, '}');
-	}
-	return err ? err : abuf_append_byte(b, ']');
+	return put_array(b, ex, n, exemplar_item);
+}
+
+static int quantile_item(struct abuf *b, const void *items, size_t i)
+{
+	const OtlpQuantile *q = ((OtlpQuantile *const *)items)[i];
+	int err = KEY(b, "{\"quantile\":");
+	if (!err)
+		err = json_double_or_name(b, q->quantile);
+	if (!err)
+		err = KEY(b, ",\"value\":");
+	if (!err)
+		err = json_double_or_name(b, q->value);
+	return err ? err : abuf_append_byte(b, '}');
 }
 
 int otlp_json_quantiles(struct abuf *b, OtlpQuantile *const *q, size_t n)
 {
-	int err = abuf_append_byte(b, '[');
-	for (size_t i = 0; !err && i < n; i++) {
-		err = i ? abuf_append_byte(b, ',') : 0;
-		if (!err)
-			err = KEY(b, "{\"quantile\":");
-		if (!err)
-			err = json_double_or_name(b, q[i]->quantile);
-		if (!err)
-			err = KEY(b, ",\"value\":");
-		if (!err)
-			err = json_double_or_name(b, q[i]->value);
-		if (!err)
-			err = abuf_append_byte(b, '}');
-	}
-	return err ? err : abuf_append_byte(b, ']');
+	return put_array(b, q, n, quantile_item);
 }
 
-static int string_array(struct abuf *b, char *const *s, size_t n)
+static int string_item(struct abuf *b, const void *items, size_t i)
 {
-	int err = abuf_append_byte(b, '[');
-	for (size_t i = 0; !err && i < n; i++) {
-		if (i)
-			err = abuf_append_byte(b, ',');
-		if (!err)
-			err = put_str(b, s[i]);
-	}
-	return err ? err : abuf_append_byte(b, ']');
+	return put_str(b, ((char *const *)items)[i]);
+}
+
+static int entity_ref_item(struct abuf *b, const void *items, size_t i)
+{
+	const OtlpEntityRef *r = ((OtlpEntityRef *const *)items)[i];
+	int err = KEY(b, "{\"schema_url\":");
+	if (!err)
+		err = put_str(b, r->schema_url);
+	if (!err)
+		err = KEY(b, ",\"type\":");
+	if (!err)
+		err = put_str(b, r->type);
+	if (!err)
+		err = KEY(b, ",\"id_keys\":");
+	if (!err)
+		err = put_array(b, r->id_keys, r->n_id_keys, string_item);
+	if (!err)
+		err = KEY(b, ",\"description_keys\":");
+	if (!err)
+		err = put_array(b, r->description_keys, r->n_description_keys, string_item);
+	return err ? err : abuf_append_byte(b, '}');
 }
 
 int otlp_json_entity_refs(struct abuf *b, OtlpEntityRef *const *r, size_t n)
 {
-	int err = abuf_append_byte(b, '[');
-	for (size_t i = 0; !err && i < n; i++) {
-		err = i ? abuf_append_byte(b, ',') : 0;
-		if (!err)
-			err = KEY(b, "{\"schema_url\":");
-		if (!err)
-			err = put_str(b, r[i]->schema_url);
-		if (!err)
-			err = KEY(b, ",\"type\":");
-		if (!err)
-			err = put_str(b, r[i]->type);
-		if (!err)
-			err = KEY(b, ",\"id_keys\":");
-		if (!err)
-			err = string_array(b, r[i]->id_keys, r[i]->n_id_keys);
-		if (!err)
-			err = KEY(b, ",\"description_keys\":");
-		if (!err)
-			err = string_array(b, r[i]->description_keys, r[i]->n_description_keys);
-		if (!err)
-			err = abuf_append_byte(b, '}');
-	}
-	return err ? err : abuf_append_byte(b, ']');
+	return put_array(b, r, n, entity_ref_item);
+}
+
+static int u64_item(struct abuf *b, const void *items, size_t i)
+{
+	return json_u64_quoted(b, ((const uint64_t *)items)[i]);
 }
 
 int otlp_json_u64_array(struct abuf *b, const uint64_t *v, size_t n)
 {
-	int err = abuf_append_byte(b, '[');
-	for (size_t i = 0; !err && i < n; i++) {
-		if (i)
-			err = abuf_append_byte(b, ',');
-		if (!err)
-			err = json_u64_quoted(b, v[i]);
-	}
-	return err ? err : abuf_append_byte(b, ']');
+	return put_array(b, v, n, u64_item);
+}
+
+static int f64_item(struct abuf *b, const void *items, size_t i)
+{
+	return json_double_or_name(b, ((const double *)items)[i]);
 }
 
 int otlp_json_f64_array(struct abuf *b, const double *v, size_t n)
 {
-	int err = abuf_append_byte(b, '[');
-	for (size_t i = 0; !err && i < n; i++) {
-		if (i)
-			err = abuf_append_byte(b, ',');
-		if (!err)
-			err = json_double_or_name(b, v[i]);
-	}
-	return err ? err : abuf_append_byte(b, ']');
+	return put_array(b, v, n, f64_item);
 }
