@@ -188,6 +188,13 @@ static const struct sandbox_syscall file_read_calls[] = {
 	{ "statx", NULL },
 };
 
+/* glibc's qsort (the writer's retention, the dashboard's file list) asks
+ * sysconf(_SC_PHYS_PAGES), i.e. sysinfo, once it sorts more than 1 KiB;
+ * sysinfo only tells uptime, load and memory totals. */
+static const struct sandbox_syscall sort_calls[] = {
+	{ "sysinfo", NULL },
+};
+
 #define GROUP(n, note_text)                                                                \
 	static const struct sandbox_group group_##n = {                                    \
 		.name = #n, .note = (note_text), .calls = n##_calls, .n_calls = N(n##_calls) \
@@ -200,6 +207,7 @@ GROUP(accept, "serve on listening sockets passed by the supervisor");
 GROUP(connect, "TCP connections to the remote endpoint");
 GROUP(file_write, "create, write, rename, list, remove files in the jail");
 GROUP(file_read, "open and list files in the jail, read-only");
+GROUP(sort, "what glibc's qsort asks the kernel for");
 
 /* ---- profiles ---- */
 
@@ -207,13 +215,13 @@ static const struct sandbox_group *const receiver_groups[] = {
 	&group_base, &group_event_loop, &group_ipc, &group_accept,
 };
 static const struct sandbox_group *const writer_groups[] = {
-	&group_base, &group_event_loop, &group_ipc, &group_file_write,
+	&group_base, &group_event_loop, &group_ipc, &group_file_write, &group_sort,
 };
 static const struct sandbox_group *const forwarder_groups[] = {
 	&group_base, &group_event_loop, &group_ipc, &group_connect,
 };
 static const struct sandbox_group *const dashboard_groups[] = {
-	&group_base, &group_event_loop, &group_ipc, &group_accept, &group_file_read,
+	&group_base, &group_event_loop, &group_ipc, &group_accept, &group_file_read, &group_sort,
 };
 
 static const struct sandbox_profile profiles[SANDBOX_PROFILE_COUNT] = {
