@@ -78,16 +78,24 @@ static void wait_for_retry(void)
 		uv_timer_start(&wp.retry_timer, on_retry_timer, WRITER_RETRY_MS, WRITER_RETRY_MS);
 }
 
+/* Between turns of the loop: the next chunk of each batch being written,
+ * and, once a file was opened, a retention pass that removes at most one
+ * file (~12 ms for a 64 MiB one), so that neither stops the queue long. */
 static void on_write_idle(uv_idle_t *h)
 {
-	if (!writer_pump(&wp.w, wall_now()))
+	int64_t now = wall_now();
+	bool writing = writer_pump(&wp.w, now);
+	if (writer_retention_due(&wp.w))
+		(void)writer_retention(&wp.w, now);
+	if (!writing && !writer_retention_due(&wp.w))
 		uv_idle_stop(h);
 	wait_for_retry();
 }
 
 static void keep_writing(void)
 {
-	if (writer_writing(&wp.w) && !uv_is_active((uv_handle_t *)&wp.write_idle))
+	if ((writer_writing(&wp.w) || writer_retention_due(&wp.w)) &&
+	    !uv_is_active((uv_handle_t *)&wp.write_idle))
 		uv_idle_start(&wp.write_idle, on_write_idle);
 }
 
@@ -147,6 +155,7 @@ static int writer_start(struct child *c)
 			   .max_attributes = (uint32_t)cfg->receiver.max_attributes},
 		.inbox_max_bytes = credit_bytes,
 		.write_chunk_bytes = WRITER_WRITE_CHUNK,
+		.retention_step_files = 1,
 		.on_taken = on_taken,
 		.ctx = &wp,
 	};

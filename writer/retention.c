@@ -63,9 +63,18 @@ static int remove_file(const struct retention_dir *d, const char *name, uint64_t
 	return 0;
 }
 
+/* Another file may go; if not, there is more to do next time. */
+static bool may_remove(struct retention_result *res, uint32_t max_remove)
+{
+	if (max_remove == 0 || res->removed_files < max_remove)
+		return true;
+	res->more = true;
+	return false;
+}
+
 /* Lists one directory: files past their age go now, the rest are kept. */
 static int scan_dir(const struct retention_dir *d, uint32_t index, int64_t now,
-		    struct entries *kept, struct retention_result *res)
+		    uint32_t max_remove, struct entries *kept, struct retention_result *res)
 {
 	/* closedir closes the fd that fdopendir takes, so it gets its own. */
 	int fd = openat(d->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -96,7 +105,8 @@ static int scan_dir(const struct retention_dir *d, uint32_t index, int64_t now,
 		memcpy(x.name, de->d_name, strlen(de->d_name) + 1);
 		x.open = d->open_name && strcmp(x.name, d->open_name) == 0;
 		int err = 0;
-		if (!x.open && now - x.mtime >= d->max_age_secs)
+		bool expired = !x.open && now - x.mtime >= d->max_age_secs;
+		if (expired && may_remove(res, max_remove))
 			err = remove_file(d, x.name, x.size, res);
 		else
 			err = push(kept, &x);
@@ -116,13 +126,13 @@ static int oldest_first(const void *a, const void *b)
 }
 
 int retention_run(const struct retention_dir *dirs, size_t ndirs, uint64_t max_total_bytes,
-		  int64_t now, struct retention_result *res)
+		  uint32_t max_remove, int64_t now, struct retention_result *res)
 {
 	struct entries kept = {0};
 	int first_err = 0;
 	*res = (struct retention_result){0};
 	for (size_t i = 0; i < ndirs; i++) {
-		int err = scan_dir(&dirs[i], (uint32_t)i, now, &kept, res);
+		int err = scan_dir(&dirs[i], (uint32_t)i, now, max_remove, &kept, res);
 		if (err && !first_err)
 			first_err = err;
 	}
@@ -135,6 +145,8 @@ int retention_run(const struct retention_dir *dirs, size_t ndirs, uint64_t max_t
 			struct entry *x = &kept.v[i];
 			if (x->open)
 				continue;
+			if (!may_remove(res, max_remove))
+				break;
 			int err = remove_file(&dirs[x->dir], x->name, x->size, res);
 			if (err) {
 				if (!first_err)

@@ -1,6 +1,7 @@
 #ifndef OTLPD_WRITER_RETENTION_H
 #define OTLPD_WRITER_RETENTION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,15 +22,19 @@ struct retention_dir {
 };
 
 struct retention_result {
+	bool more; /* max_remove stopped it before every rule was met */
 	uint64_t removed_files;
 	uint64_t removed_bytes;
 	uint64_t kept_files;
 	uint64_t kept_bytes; /* after removal, open files included */
 };
 
-/* Returns 0, or the first error listing or removing (the rest is still
- * tried); a file that vanished meanwhile is not an error. */
+/* Removes at most max_remove files (0: no limit): removing a 64 MiB file
+ * takes ~12 ms here, so the writer removes one per turn of its loop rather
+ * than a pass's worth at once. Returns 0, or the first error listing or
+ * removing (the rest is still tried); a file that vanished meanwhile is not
+ * an error. */
 int retention_run(const struct retention_dir *dirs, size_t ndirs, uint64_t max_total_bytes,
-		  int64_t now, struct retention_result *res);
+		  uint32_t max_remove, int64_t now, struct retention_result *res);
 
 #endif

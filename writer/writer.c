@@ -274,6 +274,19 @@ bool writer_pump(struct writer *w, int64_t now)
 	return writer_writing(w);
 }
 
+static uint64_t files_opened(const struct writer *w)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < OTLP_SIGNAL_COUNT; i++)
+		n += w->sig[i].file.files_opened;
+	return n;
+}
+
+bool writer_retention_due(const struct writer *w)
+{
+	return w->retention_more || files_opened(w) != w->files_at_retention;
+}
+
 int writer_retention(struct writer *w, int64_t now)
 {
 	static const char *const prefixes[OTLP_SIGNAL_COUNT] = {
@@ -290,7 +303,10 @@ int writer_retention(struct writer *w, int64_t now)
 		};
 	}
 	struct retention_result res;
-	int err = retention_run(dirs, OTLP_SIGNAL_COUNT, w->cfg.max_total_bytes, now, &res);
+	int err = retention_run(dirs, OTLP_SIGNAL_COUNT, w->cfg.max_total_bytes,
+				w->cfg.retention_step_files, now, &res);
+	w->retention_more = res.more;
+	w->files_at_retention = files_opened(w);
 	w->removed_files += res.removed_files;
 	w->removed_bytes += res.removed_bytes;
 	w->kept_bytes = res.kept_bytes;

@@ -35,6 +35,9 @@ struct writer_config {
 	/* A full batch is written this many bytes at a time by writer_pump(),
 	 * between the loop's turns; 0: at once, inside the call that fills it. */
 	size_t write_chunk_bytes;
+	/* Files writer_retention removes per call (0: all that are due); the
+	 * rest wait for the next call, which writer_retention_due asks for. */
+	uint32_t retention_step_files;
 	void (*on_taken)(void *ctx, uint32_t len);
 	void *ctx;
 };
@@ -62,6 +65,8 @@ struct writer {
 	uint64_t removed_files;
 	uint64_t removed_bytes;
 	uint64_t kept_bytes;
+	bool retention_more;       /* the last pass stopped at its step */
+	uint64_t files_at_retention; /* files opened, as of the last pass */
 };
 
 /* Sets up otlp/{traces,metrics,logs} under cfg->root_dirfd. On failure
@@ -86,6 +91,9 @@ int writer_retry(struct writer *w, int64_t now);
 bool writer_waiting(const struct writer *w);
 /* Removes files by age and by the total size. */
 int writer_retention(struct writer *w, int64_t now);
+/* Another pass is due: the last one stopped at its step, or a file was
+ * opened since (so the total may have passed max_total_bytes). */
+bool writer_retention_due(const struct writer *w);
 /* For shutdown: takes what it can, writes every batch, ends every file. */
 int writer_finish(struct writer *w, int64_t now);
 int writer_stats_add(const struct writer *w, struct stats_buf *b);

@@ -301,7 +301,7 @@ START_TEST(old_files_go_by_age)
 	dirs_with(d, 600, "otlp_traces_open.arrows");
 	d[2].max_age_secs = 3600;
 	struct retention_result res;
-	ck_assert_int_eq(retention_run(d, 3, UINT64_MAX, NOW, &res), 0);
+	ck_assert_int_eq(retention_run(d, 3, UINT64_MAX, 0, NOW, &res), 0);
 	ck_assert_uint_eq(res.removed_files, 2);
 	ck_assert_uint_eq(res.removed_bytes, 20);
 	ck_assert(!sub_exists(0, "otlp_traces_a.arrows"));
@@ -332,7 +332,7 @@ START_TEST(oldest_files_go_past_the_total)
 	struct retention_dir d[3];
 	dirs_with(d, 3600, "otlp_traces_open.arrows");
 	struct retention_result res;
-	ck_assert_int_eq(retention_run(d, 3, 350, NOW, &res), 0);
+	ck_assert_int_eq(retention_run(d, 3, 350, 0, NOW, &res), 0);
 	ck_assert_uint_eq(res.removed_files, 3);
 	ck_assert(!sub_exists(0, "otlp_traces_1.arrows"));
 	ck_assert(!sub_exists(1, "otlp_metrics_1.arrows"));
@@ -344,8 +344,39 @@ START_TEST(oldest_files_go_past_the_total)
 	ck_assert_uint_eq(res.kept_bytes, 300);
 	ck_assert_uint_eq(res.kept_files, 3);
 	/* Under the cap nothing goes. */
-	ck_assert_int_eq(retention_run(d, 3, 300, NOW, &res), 0);
+	ck_assert_int_eq(retention_run(d, 3, 300, 0, NOW, &res), 0);
 	ck_assert_uint_eq(res.removed_files, 0);
+	close_dirs();
+}
+END_TEST
+
+/* With a step, one pass removes at most that many files and says there is
+ * more; passes go on, oldest first, until every rule is met. */
+START_TEST(removal_goes_one_step_at_a_time)
+{
+	setup_dirs();
+	make_file(0, "otlp_traces_old.arrows", 100, NOW - 7200); /* past its age */
+	make_file(0, "otlp_traces_1.arrows", 100, NOW - 50);
+	make_file(1, "otlp_metrics_1.arrows", 100, NOW - 40);
+	make_file(2, "otlp_logs_1.arrows", 100, NOW - 30);
+	struct retention_dir d[3];
+	dirs_with(d, 3600, NULL);
+	struct retention_result res;
+	ck_assert_int_eq(retention_run(d, 3, 150, 1, NOW, &res), 0);
+	ck_assert_uint_eq(res.removed_files, 1);
+	ck_assert(res.more);
+	ck_assert(!sub_exists(0, "otlp_traces_old.arrows"));
+	ck_assert_int_eq(retention_run(d, 3, 150, 1, NOW, &res), 0);
+	ck_assert(res.more);
+	ck_assert(!sub_exists(0, "otlp_traces_1.arrows"));
+	ck_assert_int_eq(retention_run(d, 3, 150, 1, NOW, &res), 0);
+	ck_assert(!sub_exists(1, "otlp_metrics_1.arrows"));
+	ck_assert_uint_eq(res.kept_bytes, 100);
+	/* The last one was needed to get under the total: nothing more. */
+	ck_assert_int_eq(retention_run(d, 3, 150, 1, NOW, &res), 0);
+	ck_assert(!res.more);
+	ck_assert_uint_eq(res.removed_files, 0);
+	ck_assert(sub_exists(2, "otlp_logs_1.arrows"));
 	close_dirs();
 }
 END_TEST
@@ -358,7 +389,7 @@ START_TEST(a_directory_that_is_gone_is_reported)
 	d[1].dirfd = -1;
 	make_file(0, "otlp_traces_a.arrows", 10, NOW - 6000);
 	struct retention_result res;
-	ck_assert_int_eq(retention_run(d, 3, UINT64_MAX, NOW, &res), -EBADF);
+	ck_assert_int_eq(retention_run(d, 3, UINT64_MAX, 0, NOW, &res), -EBADF);
 	ck_assert_uint_eq(res.removed_files, 1); /* the others are still done */
 	close_dirs();
 }
@@ -381,6 +412,7 @@ int main(void)
 	tcase_add_checked_fixture(rt, setup, teardown);
 	tcase_add_test(rt, old_files_go_by_age);
 	tcase_add_test(rt, oldest_files_go_past_the_total);
+	tcase_add_test(rt, removal_goes_one_step_at_a_time);
 	tcase_add_test(rt, a_directory_that_is_gone_is_reported);
 	suite_add_tcase(s, rt);
 	SRunner *sr = srunner_create(s);
