@@ -65,8 +65,7 @@ static struct writer_config default_writer_config(int dirfd)
 		.max_file_bytes = (uint64_t)c.max_file_bytes,
 		.max_total_bytes = (uint64_t)c.max_total_bytes,
 		.max_message_bytes = (uint32_t)c.writer_queue.max_bytes,
-		.limits = {.max_depth = (uint32_t)c.receiver.max_anyvalue_depth,
-			   .max_attributes = (uint32_t)c.receiver.max_attributes},
+		.max_anyvalue_depth = (uint32_t)c.receiver.max_anyvalue_depth,
 		.inbox_max_bytes = (uint64_t)c.writer_queue.max_bytes,
 		.on_taken = on_taken,
 	};
@@ -82,7 +81,7 @@ static int run(int dirfd, uint32_t type, enum otlp_signal signal, const uint8_t 
 		writer_free(&w);
 		return err;
 	}
-	struct otlp_limits limits = cfg.limits;
+	struct otlp_limits limits = {.max_depth = cfg.max_anyvalue_depth, .max_attributes = 1024};
 	struct otlp_check check;
 	err = otlp_validate(signal, body, len, &limits, &check);
 	uint64_t requests = 0;

@@ -20,7 +20,7 @@
 #define WRITER_ARENA_KEEP ((size_t)16 * 1024 * 1024)
 /* Messages nest at most 9 deep around OTLP's AnyValues (request, resource
  * or scope list, item, metric data, data point, exemplar, key-value), and
- * each AnyValue level the validator lets through (limits.max_depth) adds at
+ * each AnyValue level the validator lets through (max_anyvalue_depth) adds at
  * most 3 (a kvlist's list and key-value, then the value): the decoder's
  * bound, with room to spare, never refuses a validated request. */
 #define WRITER_UNPACK_DEPTH(anyvalue_depth) (16 + 3 * (anyvalue_depth))
@@ -152,7 +152,7 @@ static int process(struct writer *w, uint32_t type, const uint8_t *buf, uint32_t
 	 * One pass, no second validation. */
 	ProtobufCMessage *req = NULL;
 	err = pb_unpack_text(otlp_signal_request_descriptor(signal), buf, len, &w->arena,
-			     WRITER_UNPACK_DEPTH(w->cfg.limits.max_depth), &req);
+			     WRITER_UNPACK_DEPTH(w->cfg.max_anyvalue_depth), &req);
 	if (err) {
 		release_arena(w);
 		reject(w, type, len, err);

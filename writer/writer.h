@@ -30,7 +30,7 @@ struct writer_config {
 	uint64_t max_file_bytes;
 	uint64_t max_total_bytes;
 	uint32_t max_message_bytes;
-	struct otlp_limits limits; /* the receiver's; max_depth bounds the decoder's nesting */
+	uint32_t max_anyvalue_depth; /* the receiver's limit; bounds the decoder's nesting */
 	uint64_t inbox_max_bytes;
 	/* A full batch is written this many bytes at a time by writer_pump(),
 	 * between the loop's turns; 0: at once, inside the call that fills it. */

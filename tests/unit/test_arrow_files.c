@@ -127,7 +127,7 @@ int main(int argc, char **argv)
 		.max_file_bytes = max_file_bytes,
 		.max_total_bytes = UINT64_MAX,
 		.max_message_bytes = (uint32_t)INPUT_MAX,
-		.limits = {.max_depth = 32, .max_attributes = 1024},
+		.max_anyvalue_depth = 32,
 		.inbox_max_bytes = INPUT_MAX,
 		.on_taken = on_taken,
 	};

@@ -76,7 +76,7 @@ static void start(uint32_t max_rows, uint64_t max_file_bytes)
 		.max_file_bytes = max_file_bytes,
 		.max_total_bytes = UINT64_MAX,
 		.max_message_bytes = BODY_MAX,
-		.limits = {.max_depth = 32, .max_attributes = 1024},
+		.max_anyvalue_depth = 32,
 		.inbox_max_bytes = BODY_MAX,
 		.write_chunk_bytes = chunk_bytes,
 		.on_taken = on_taken,

@@ -124,7 +124,7 @@ static void run_in_sandbox(enum jail_method method)
 		.max_file_bytes = MAX_FILE_BYTES,
 		.max_total_bytes = MAX_TOTAL_BYTES,
 		.max_message_bytes = BODY_MAX,
-		.limits = {.max_depth = 32, .max_attributes = 1024},
+		.max_anyvalue_depth = 32,
 		.inbox_max_bytes = BODY_MAX,
 		.on_taken = on_taken,
 	};
