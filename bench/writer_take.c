@@ -19,6 +19,7 @@
 
 #include "bench_util.h"
 #include "config.h"
+#include "otlp_validate.h"
 #include "writer.h"
 
 #ifndef OTLPD_SHARED_BENCH_DIR

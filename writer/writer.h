@@ -6,7 +6,6 @@
 #include <stdint.h>
 
 #include "otlp_signal.h"
-#include "otlp_validate.h"
 #include "pb_arena.h"
 #include "stats.h"
 #include "writer_signal.h"
