@@ -16,6 +16,14 @@ static int open_dir(int parent, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+/* The rows the filling batch may take while `writing` holds its own. */
+static void set_room(struct writer_signal *s)
+{
+	uint32_t half = (s->max_rows + 1) / 2;
+	uint32_t left = s->max_rows - (s->writing ? s->writing->rows : 0);
+	s->sink.max_rows = half < left ? half : left;
+}
+
 int writer_signal_open(struct writer_signal *s, enum otlp_signal id, int otlp_dirfd,
 		       const struct writer_signal_config *cfg)
 {
@@ -41,11 +49,12 @@ int writer_signal_open(struct writer_signal *s, enum otlp_signal id, int otlp_di
 		return err;
 	}
 	uint64_t cap = cfg->max_file_bytes - WRITER_BATCH_OVERHEAD;
+	s->max_rows = cfg->max_rows;
 	s->sink = (struct row_sink){
 		.batch = &s->batches[0],
-		.max_rows = cfg->max_rows,
 		.max_bytes = cap < WRITER_BATCH_MAX_BYTES ? cap : WRITER_BATCH_MAX_BYTES,
 	};
+	set_room(s);
 	s->limits = (struct arrow_file_limits){
 		.max_bytes = cfg->max_file_bytes,
 		.max_age_secs = cfg->max_file_age_secs,
@@ -78,6 +87,7 @@ int writer_signal_step(struct writer_signal *s, size_t budget)
 	s->batches_written++;
 	arrow_batch_reset(s->writing);
 	s->writing = NULL;
+	set_room(s);
 	return 0;
 }
 
@@ -114,6 +124,7 @@ int writer_signal_flush(struct writer_signal *s, int64_t now, size_t chunk_bytes
 	}
 	s->writing = full;
 	s->sink.batch = full == &s->batches[0] ? &s->batches[1] : &s->batches[0];
+	set_room(s);
 	return start_write(s, now, chunk_bytes);
 }
 

@@ -14,7 +14,9 @@
 /* Everything one signal has: its directory, two batches, the encoder, and
  * the open file. Rows go into one batch (sink.batch) while the other, when
  * full, is written out in steps between the loop's turns, so that a write
- * never stops the queue for long; a third batch's worth of rows waits. */
+ * never stops the queue for long; a third batch's worth of rows waits.
+ * A batch takes at most half of max_rows, and never more than the batch
+ * being written leaves, so both together stay within the signal's limit. */
 
 /* Room a batch leaves in a file for its metadata, padding and the end
  * marker; far more than any schema here needs. */
@@ -41,6 +43,7 @@ struct writer_signal {
 	struct abuf schema; /* the schema message */
 	struct arrow_file file;
 	struct arrow_file_limits limits;
+	uint32_t max_rows; /* in both batches together: max_*_buffer_size */
 	bool failing; /* the last write failed; `writing` waits for a retry */
 	uint64_t rows_written;
 	uint64_t batches_written;

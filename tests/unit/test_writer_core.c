@@ -151,11 +151,11 @@ START_TEST(requests_become_rows_and_files)
 }
 END_TEST
 
-/* A request of 100 spans with room for 7: 14 full batches go out while it
- * is taken, 2 rows wait for the next flush; the batch never holds more. */
+/* A request of 100 spans with room for 14 (7 per batch): 14 full batches go
+ * out while it is taken, 2 rows wait for the next flush. */
 START_TEST(a_request_is_split_across_batches)
 {
-	start(7, 64 << 20);
+	start(14, 64 << 20);
 	ck_assert_int_eq(take_bench(MSG_EXPORT_TRACES, "traces_100.pb", NULL), 0);
 	const struct writer_signal *s = &w.sig[OTLP_SIGNAL_TRACES];
 	ck_assert_uint_eq(s->batches_written, 14);
@@ -212,7 +212,7 @@ END_TEST
  * order. */
 START_TEST(a_failing_disk_holds_requests_back)
 {
-	start(7, 64 << 20);
+	start(14, 64 << 20);
 	struct writer_signal *s = &w.sig[OTLP_SIGNAL_TRACES];
 	/* A regular file where the directory should be: every open fails. */
 	int not_a_dir = openat(root, "not-a-dir", O_CREAT | O_RDWR | O_CLOEXEC, 0600);
@@ -224,7 +224,7 @@ START_TEST(a_failing_disk_holds_requests_back)
 	ck_assert_int_eq(take_bench(MSG_EXPORT_LOGS, "logs_100.pb", &lens[1]), 1);
 	ck_assert_uint_eq(taken, 0);
 	ck_assert(writer_waiting(&w));
-	ck_assert_uint_eq(writer_signal_buffered_rows(s), 7); /* full, and no further */
+	ck_assert_uint_eq(writer_signal_buffered_rows(s), 7); /* a full batch, no further */
 	ck_assert_uint_ge(s->write_errors, 1);
 	ck_assert_int_eq(writer_retry(&w, NOW), -EAGAIN);
 	ck_assert_uint_eq(taken, 0);
@@ -246,7 +246,7 @@ END_TEST
 START_TEST(full_batches_are_written_in_steps)
 {
 	chunk_bytes = 4096;
-	start(100, 64 << 20);
+	start(200, 64 << 20);
 	struct writer_signal *s = &w.sig[OTLP_SIGNAL_TRACES];
 	ck_assert_int_eq(take_bench(MSG_EXPORT_TRACES, "traces_100.pb", NULL), 0);
 	ck_assert(!writer_writing(&w));
@@ -271,6 +271,37 @@ START_TEST(full_batches_are_written_in_steps)
 	ck_assert_uint_eq(s->batches_written, 3);
 	ck_assert_uint_eq(s->write_errors, 0);
 	ck_assert_uint_eq(count_files("traces"), 1);
+}
+END_TEST
+
+/* max_*_buffer_size bounds the rows of a signal in memory, the batch being
+ * written included: with 50 allowed, requests of 100 spans go in 25 at a
+ * time, and a request waits (no credit back) rather than pass the bound. */
+START_TEST(the_buffer_never_holds_more_than_its_limit)
+{
+	chunk_bytes = 4096;
+	start(50, 64 << 20);
+	struct writer_signal *s = &w.sig[OTLP_SIGNAL_TRACES];
+	uint32_t most = 0;
+	unsigned waits = 0;
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_ge(take_bench(MSG_EXPORT_TRACES, "traces_100.pb", NULL), 0);
+		for (;;) {
+			uint32_t rows = writer_signal_buffered_rows(s);
+			ck_assert_uint_le(rows, 50);
+			most = rows > most ? rows : most;
+			if (!writer_waiting(&w))
+				break;
+			waits++;
+			(void)writer_pump(&w, NOW); /* takes the request once there is room */
+		}
+	}
+	ck_assert_uint_eq(most, 50);
+	ck_assert_uint_gt(waits, 0);
+	ck_assert_uint_eq(taken, 3);
+	ck_assert_int_eq(writer_finish(&w, NOW), 0);
+	ck_assert_uint_eq(s->rows_written, 300);
+	ck_assert_uint_eq(s->write_errors, 0);
 }
 END_TEST
 
@@ -303,7 +334,7 @@ static void assert_files_ended(const char *sub)
 START_TEST(a_write_failing_midway_is_cut_back_and_retried)
 {
 	chunk_bytes = 4096;
-	start(100, 64 << 20);
+	start(200, 64 << 20);
 	struct writer_signal *s = &w.sig[OTLP_SIGNAL_TRACES];
 	ck_assert(signal(SIGXFSZ, SIG_IGN) != SIG_ERR);
 	ck_assert_int_eq(take_bench(MSG_EXPORT_TRACES, "traces_100.pb", NULL), 0);
@@ -332,7 +363,7 @@ END_TEST
 
 START_TEST(invalid_items_are_skipped_and_counted)
 {
-	start(100, 64 << 20);
+	start(200, 64 << 20);
 	uint32_t len;
 	uint8_t *body = bench_body("traces_100.pb", &len);
 	TraceRequest *req = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
@@ -413,6 +444,7 @@ int main(void)
 	tcase_add_test(tc, unusable_messages_are_counted_and_taken);
 	tcase_add_test(tc, a_failing_disk_holds_requests_back);
 	tcase_add_test(tc, full_batches_are_written_in_steps);
+	tcase_add_test(tc, the_buffer_never_holds_more_than_its_limit);
 	tcase_add_test(tc, a_write_failing_midway_is_cut_back_and_retried);
 	tcase_add_test(tc, invalid_items_are_skipped_and_counted);
 	tcase_add_test(tc, stats_name_every_counter);
