@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -126,6 +127,10 @@ static void on_flush_timer(uv_timer_t *t)
 static int writer_prepare(struct child *c)
 {
 	c->state = &wp;
+	/* A file size limit (ulimit -f) must fail the write, which is cut back
+	 * and retried, rather than kill the writer with its buffered rows. */
+	if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
+		return -errno;
 	uint64_t credit_bytes = (uint64_t)c->cfg.writer_queue.max_bytes;
 	wp.from_receiver = (struct data_channel){
 		.peer_name = "receiver",
