@@ -37,12 +37,20 @@ post logs_100.pb logs application/x-protobuf
 post logs_100.json logs application/json
 pass "curl: bench bodies as protobuf, gzip and JSON answered 200"
 
+proto=$here/../../proto
+node "$js/e2e_rich.mjs" send "$url" "$proto" || fail "rich requests were not answered as expected"
+pass "requests with every OTLP field answered 200 with the right partial_success"
+
 # SIGTERM flushes every buffer and ends every file.
 kill -TERM "$SUP_PID"
 wait "$SUP_PID" || fail "otlpd did not exit 0"
+grep -q "writer (pid [0-9]*) exited with status 0" "$OTLPD_LOG" || fail "the writer did not exit 0"
+node "$js/e2e_rich.mjs" check "$DATA" "$proto" "$bench" "traces:3 metrics:2 logs:2" ||
+	fail "the files do not hold every field as sent"
 out=$(node "$js/e2e_check.mjs" "$DATA" "$WORK/sent-protobuf.json" "$WORK/sent-json.json") || fail "$out"
 echo "$out" | grep -v '^ROWS'
-# 3 SDK spans twice + 300 bench spans; the SDK's 5 metrics have 1 point each.
+# 3 SDK spans twice + 300 bench spans + 3 rich ones; the SDK's 5 metrics
+# have 1 point each, the rich request 12; the rich logs are 29.
 rows=$(echo "$out" | sed -n 's/^ROWS //p')
-[ "$rows" = "traces=306 metrics=210 logs=204" ] || fail "row counts: $rows, expected traces=306 metrics=210 logs=204"
+[ "$rows" = "traces=309 metrics=222 logs=233" ] || fail "row counts: $rows, expected traces=309 metrics=222 logs=233"
 pass "row counts equal what was answered 200: $rows"

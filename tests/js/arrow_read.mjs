@@ -8,7 +8,8 @@
 // with the end-of-stream marker; the schema says which signal it holds; a
 // non-nullable column has no null; every JSON column parses.
 //
-// Imported by arrow_files.mjs for readArrowsFiles() and plainRow().
+// Imported by arrow_files.mjs and e2e_rich.mjs for readArrowsFiles(),
+// checkFile() and parsedRow().
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,6 +84,16 @@ export async function readArrowsFiles(dir) {
   const files = [];
   for (const path of listArrowsFiles(dir)) files.push(await readArrowsFile(path));
   return files;
+}
+
+// A row with its JSON columns parsed, as arrow_expect.mjs builds them.
+export function parsedRow(row) {
+  const out = { ...row };
+  for (const [k, v] of Object.entries(row)) {
+    const isJson = JSON_COLUMNS.has(k) || (k === 'body' && row.body_type !== 'string');
+    if (isJson && v !== null) out[k] = JSON.parse(v);
+  }
+  return out;
 }
 
 // Problems found in one file, in words.
