@@ -62,6 +62,13 @@ static int pick_group(const struct config *cfg, struct identity *id)
 	return -ENOENT;
 }
 
+int identity_pick(const struct config *cfg, enum sandbox_profile_id child, struct identity *out)
+{
+	memset(out, 0, sizeof *out);
+	int err = pick_user(cfg, sandbox_profile_name(child), out);
+	return err ? err : pick_group(cfg, out);
+}
+
 int identities_resolve(const struct config *cfg, struct identities *out)
 {
 	memset(out, 0, sizeof *out);
@@ -90,9 +97,7 @@ int identities_resolve(const struct config *cfg, struct identities *out)
 			snprintf(id->group, sizeof id->group, "%s", gr ? gr->gr_name : "?");
 			continue;
 		}
-		int err = pick_user(cfg, sandbox_profile_name((enum sandbox_profile_id)p), id);
-		if (!err)
-			err = pick_group(cfg, id);
+		int err = identity_pick(cfg, (enum sandbox_profile_id)p, id);
 		if (err)
 			return err;
 	}

@@ -28,6 +28,10 @@ struct identities {
  * Returns 0 or a negative errno after logging why. */
 int identities_resolve(const struct config *cfg, struct identities *out);
 
+/* The root case of identities_resolve for one child, whatever our own ids:
+ * the names are looked up in the passwd and group databases. */
+int identity_pick(const struct config *cfg, enum sandbox_profile_id child, struct identity *out);
+
 /* "otlpd-receiver (uid 998, gid 997)" */
 void identity_describe(const struct identity *id, char *buf, size_t cap);
 

@@ -90,7 +90,7 @@ static void on_proc_exit(struct proc *p, int status)
 	else
 		log_error("%s (pid %ld) %s", proc_name(p), (long)p->pid, why);
 
-	bool was_healthy = p->state == PROC_READY && now_ms() - p->ready_at_ms >= SUP_HEALTHY_RESET_MS;
+	uint64_t ready_for_ms = p->state == PROC_READY ? now_ms() - p->ready_at_ms : 0;
 	p->pid = 0;
 	p->state = PROC_DOWN;
 	channel_close(p->control);
@@ -106,11 +106,9 @@ static void on_proc_exit(struct proc *p, int status)
 		sup_begin_shutdown(s, EXIT_FAILURE, "a child failed during start-up");
 		return;
 	}
-	if (was_healthy)
-		p->backoff_ms = SUP_BACKOFF_MIN_MS;
-	log_info("restarting the %s in %llu ms", proc_name(p), (unsigned long long)p->backoff_ms);
-	uv_timer_start(&p->restart_timer, on_restart_timer, p->backoff_ms, 0);
-	p->backoff_ms = p->backoff_ms * 2 > SUP_BACKOFF_MAX_MS ? SUP_BACKOFF_MAX_MS : p->backoff_ms * 2;
+	uint64_t delay_ms = backoff_next(&p->backoff, ready_for_ms);
+	log_info("restarting the %s in %llu ms", proc_name(p), (unsigned long long)delay_ms);
+	uv_timer_start(&p->restart_timer, on_restart_timer, delay_ms, 0);
 	p->restarts++;
 }
 
@@ -325,7 +323,6 @@ static int sup_init(struct sup *s, uv_loop_t *loop, const struct config *cfg)
 		p->sup = s;
 		p->id = (enum sandbox_profile_id)i;
 		p->enabled = i != SANDBOX_DASHBOARD || cfg->dashboard.listen.enabled;
-		p->backoff_ms = SUP_BACKOFF_MIN_MS;
 		char name[64];
 		snprintf(name, sizeof name, "otlpd-%s", proc_name(p));
 		err = spawn_find_executable(name, p->exe, sizeof p->exe);

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "backoff.h"
 #include "channel.h"
 #include "config.h"
 #include "endpoint_url.h"
@@ -17,9 +18,6 @@
 #include "stats.h"
 
 #define SUP_READY_TIMEOUT_MS 10000
-#define SUP_BACKOFF_MIN_MS 100
-#define SUP_BACKOFF_MAX_MS 30000
-#define SUP_HEALTHY_RESET_MS 60000
 #define SUP_STATS_INTERVAL_MS 1000
 #define SUP_RESOLVE_MIN_INTERVAL_MS 5000
 
@@ -43,7 +41,7 @@ struct proc {
 	uv_timer_t restart_timer;
 	uv_timer_t ready_timer;
 	uint64_t ready_at_ms;
-	uint64_t backoff_ms;
+	struct backoff backoff;
 	uint64_t restarts;
 	struct stats_buf stats; /* last MSG_STATS */
 };
