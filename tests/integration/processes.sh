@@ -22,8 +22,15 @@ for name in receiver writer forwarder dashboard; do
 	[ "$(status_field "$pid" Seccomp)" = 2 ] || fail "$name: Seccomp is not 2 (filter)"
 	[ "$(status_field "$pid" NoNewPrivs)" = 1 ] || fail "$name: NoNewPrivs is not 1"
 	uid=$(awk '$1 == "Uid:" { print $2 }' "/proc/$pid/status")
+	# No core file could hold what a child had in memory (for the forwarder,
+	# credentials): soft and hard limit 0 for every child.
+	core=$(awk '/^Max core file size/ { print $5, $6 }' "/proc/$pid/limits")
+	[ "$core" = "0 0" ] || fail "$name: Max core file size is '$core', not 0 0"
 	if [ "$(id -u)" -eq 0 ]; then
 		[ "$uid" -ne 0 ] || fail "$name runs as root"
+		grep -q '^Groups:' "/proc/$pid/status" || fail "$name: no Groups line in /proc/$pid/status"
+		groups=$(status_field "$pid" Groups)
+		[ -z "$groups" ] || fail "$name keeps supplementary groups: $groups"
 		root=$(readlink "/proc/$pid/root")
 		case $name in
 		receiver | forwarder)
@@ -50,7 +57,7 @@ for name in receiver writer forwarder dashboard; do
 		*) fail "$name holds descriptor $n -> $target" ;;
 		esac
 	done
-	pass "$name: seccomp filter, no_new_privs, uid $uid, jailed, minimal environment"
+	pass "$name: seccomp filter, no_new_privs, uid $uid, no supplementary group, no core file, jailed, minimal environment"
 done
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -105,6 +112,15 @@ wait_until 2 grep -q "writer (pid $pid) killed by SIGSYS (seccomp violation" "$O
 wait_until 3 child_pid writer >/dev/null || fail "writer not restarted after SIGSYS"
 pass "a SIGSYS death is logged as a seccomp violation"
 
+# The writer died twice within a minute: the second restart waits twice as
+# long as the first (backoff from 0.1 s, doubling).
+delays=$(sed -n 's/.* restarting the writer in \([0-9]*\) ms$/\1/p' "$OTLPD_LOG" | tr '\n' ' ')
+[ "$delays" = "100 200 " ] || fail "writer restart delays: '$delays', expected '100 200 '"
+for name in receiver forwarder dashboard; do
+	grep -q "restarting the $name in 100 ms" "$OTLPD_LOG" || fail "the $name's first restart was not after 100 ms"
+done
+pass "restart backoff: 100 ms after a first death, 200 ms after the writer's second"
+
 wait_until 3 bash -c "[ \$(grep -c 'writer ready' '$OTLPD_LOG') -ge 3 ]" || fail "writer not ready after SIGSYS"
 all=$(pgrep -P "$SUP_PID" | tr '\n' ' ')
 start=$(date +%s%N)
@@ -123,3 +139,12 @@ r=$(grep -n "receiver (pid [0-9]*) exited" "$OTLPD_LOG" | tail -n1 | cut -d: -f1
 w=$(grep -n "writer (pid [0-9]*) exited" "$OTLPD_LOG" | tail -n1 | cut -d: -f1)
 [ "$r" -lt "$w" ] || fail "the writer stopped before the receiver"
 pass "SIGTERM: all 5 processes gone in $ms ms, exit status 0"
+
+# Every line: UTC time to the millisecond, process name and pid, level.
+line_re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z otlpd(-receiver|-writer|-forwarder|-dashboard)?\[[0-9]+\] (error|warn|info|debug): [^ ]'
+bad=$(grep -Evn "$line_re" "$OTLPD_LOG" | head -n 3) || true
+[ -z "$bad" ] || fail "log lines not in the documented format: $bad"
+for name in otlpd otlpd-receiver otlpd-writer otlpd-forwarder otlpd-dashboard; do
+	grep -Eq "^[^ ]+ $name\[[0-9]+\] " "$OTLPD_LOG" || fail "no log line from $name"
+done
+pass "all $(wc -l <"$OTLPD_LOG") log lines have time, process name and level; all 5 processes log"
