@@ -161,7 +161,6 @@ static const struct sandbox_syscall file_write_calls[] = {
 	{ "sync_file_range", NULL },
 	{ "ftruncate", NULL },
 	{ "getdents64", NULL },
-	{ "lseek", NULL },
 	/* mkdir, rename, rmdir, unlink: what glibc's and libuv's wrappers call
 	 * on x86_64; the same operations as the *at forms, no more. */
 	{ "mkdir", NULL },
@@ -169,6 +168,7 @@ static const struct sandbox_syscall file_write_calls[] = {
 	{ "newfstatat", NULL }, /* glibc's stat and fstat */
 	{ "openat", NULL },
 	{ "pwrite64", NULL },
+	{ "pwritev", NULL }, /* a batch is written at its offsets, its head last */
 	{ "rename", NULL },
 	{ "renameat", NULL },
 	{ "renameat2", NULL },

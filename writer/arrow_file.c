@@ -40,11 +40,11 @@ int arrow_file_name(char *out, size_t cap, const char *signal, int64_t now, uint
 	return 0;
 }
 
-/* write() until all of p is out; a short write on a file is rare but legal. */
-static int write_all(int fd, const uint8_t *p, size_t n)
+/* pwrite() until all of p is out; a short write on a file is rare but legal. */
+static int write_all_at(int fd, const uint8_t *p, size_t n, uint64_t at)
 {
 	while (n) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = pwrite(fd, p, n, (off_t)at);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -52,6 +52,7 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 		}
 		p += w;
 		n -= (size_t)w;
+		at += (uint64_t)w;
 	}
 	return 0;
 }
@@ -71,7 +72,7 @@ static int open_file(struct arrow_file *f, int64_t now)
 		if (fd < 0 && errno != EEXIST)
 			return -errno;
 	}
-	int err = write_all(fd, f->schema->data, f->schema->len);
+	int err = write_all_at(fd, f->schema->data, f->schema->len, 0);
 	if (err) {
 		close(fd);
 		unlinkat(f->dirfd, name, 0);
@@ -93,7 +94,7 @@ int arrow_file_close(struct arrow_file *f)
 	int err = arrow_file_continue(f, 0);
 	if (err)
 		return err; /* the file was closed */
-	err = write_all(f->fd, arrow_ipc_eos, ARROW_IPC_EOS_LEN);
+	err = write_all_at(f->fd, arrow_ipc_eos, ARROW_IPC_EOS_LEN, f->size);
 	if (!err) {
 		f->size += ARROW_IPC_EOS_LEN;
 		f->bytes_written += ARROW_IPC_EOS_LEN;
@@ -126,10 +127,11 @@ int arrow_file_expire(struct arrow_file *f, const struct arrow_file_limits *lim,
 	return 0;
 }
 
-/* Gathers, from offset done of the batch, at most budget bytes into out. */
-static int gather(const struct arrow_file *f, size_t budget, struct iovec *out, int cap)
+/* Gathers at most budget bytes of the batch, from offset `from` on, into out. */
+static int gather(const struct arrow_file *f, size_t from, size_t budget, struct iovec *out,
+		  int cap)
 {
-	size_t skip = f->pend_done;
+	size_t skip = from;
 	int i = 0, n = 0;
 	while (i < f->pend_iovcnt && skip >= f->pend_iov[i].iov_len)
 		skip -= f->pend_iov[i++].iov_len;
@@ -155,6 +157,8 @@ int arrow_file_begin(struct arrow_file *f, const struct iovec *iov, int iovcnt, 
 {
 	if (f->pend_iov)
 		return -EBUSY;
+	if (len <= ARROW_FILE_HEAD_LEN)
+		return -EINVAL;
 	int err = 0;
 	if (f->fd >= 0 && (too_old(f, lim, now) ||
 			   (f->size > f->schema->len &&
@@ -178,12 +182,24 @@ static void abandon_batch(struct arrow_file *f)
 	f->pend_iov = NULL;
 	if (ftruncate(f->fd, (off_t)f->size) != 0)
 		log_error("cannot cut %s back after a failed write: %s", f->name, strerror(errno));
-	if (lseek(f->fd, (off_t)f->size, SEEK_SET) < 0)
-		log_error("cannot seek in %s: %s", f->name, strerror(errno));
 	(void)arrow_file_close(f); /* logs its own failure; the caller has the cause */
 }
 
 #define GATHER_MAX 64
+
+/* The part of the batch the next write goes to: first everything after its
+ * head, then the head. */
+static void next_part(const struct arrow_file *f, size_t *from, size_t *end)
+{
+	size_t body = f->pend_len - ARROW_FILE_HEAD_LEN;
+	if (f->pend_done < body) {
+		*from = ARROW_FILE_HEAD_LEN + f->pend_done;
+		*end = f->pend_len;
+	} else {
+		*from = f->pend_done - body;
+		*end = ARROW_FILE_HEAD_LEN;
+	}
+}
 
 int arrow_file_continue(struct arrow_file *f, size_t budget)
 {
@@ -191,12 +207,16 @@ int arrow_file_continue(struct arrow_file *f, size_t budget)
 		return 0;
 	size_t left = budget ? budget : SIZE_MAX;
 	while (f->pend_done < f->pend_len && left > 0) {
+		size_t from, end;
+		next_part(f, &from, &end);
+		size_t want = end - from < left ? end - from : left;
+		/* The head last: its 8 bytes are never split over a step. */
+		if (end == ARROW_FILE_HEAD_LEN)
+			want = end - from;
 		struct iovec iov[GATHER_MAX];
-		int n = gather(f, left, iov, GATHER_MAX);
-		/* The file offset is where the last write stopped, so a short
-		 * write is simply continued. */
-		off_t at = (off_t)(f->size + f->pend_done);
-		ssize_t w = writev(f->fd, iov, n);
+		int n = gather(f, from, want, iov, GATHER_MAX);
+		uint64_t at = f->size + from;
+		ssize_t w = pwritev(f->fd, iov, n, (off_t)at);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -207,9 +227,9 @@ int arrow_file_continue(struct arrow_file *f, size_t budget)
 		/* Start the disk write now, so that the fsync when the file
 		 * ends has little left to wait for (it would stop the loop
 		 * for tens of ms). Only a hint: fsync reports errors. */
-		(void)sync_file_range(f->fd, at, (off_t)w, SYNC_FILE_RANGE_WRITE);
+		(void)sync_file_range(f->fd, (off_t)at, (off_t)w, SYNC_FILE_RANGE_WRITE);
 		f->pend_done += (size_t)w;
-		left -= (size_t)w;
+		left = (size_t)w < left ? left - (size_t)w : 0;
 	}
 	if (f->pend_done < f->pend_len)
 		return 1;

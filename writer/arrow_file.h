@@ -15,13 +15,20 @@
  * with mode 0640 (as the umask allows), starts with the schema message and,
  * once closed, ends with the end-of-stream marker and is fsynced.
  *
- * A batch goes in whole, with one writev (arrow_file_write), or in steps
- * (arrow_file_begin, then arrow_file_continue until it returns 0) so that
- * the writer's loop serves its queue between steps. The file rotates before a batch that
- * would take it past max_bytes (unless it holds no batch yet: one batch
- * bigger than max_bytes gets a file of its own) and once it is max_age_secs
- * old. When a write fails, the file is cut back to its last whole batch,
- * ended and closed, so no reader ever finds a torn batch in it. */
+ * A batch goes in whole (arrow_file_write), or in steps (arrow_file_begin,
+ * then arrow_file_continue until it returns 0) so that the writer's loop
+ * serves its queue between steps. Either way its first 8 bytes (the
+ * continuation marker and the metadata length) go in last, with one write:
+ * until then a reader finds zeros where the message starts, which Arrow
+ * readers take for the end of the stream, so no reader ever sees a torn
+ * batch, not even of a writer that died in the middle of one. The file
+ * rotates before a batch that would take it past max_bytes (unless it holds
+ * no batch yet: one batch bigger than max_bytes gets a file of its own) and
+ * once it is max_age_secs old. When a write fails, the file is cut back to
+ * its last whole batch, ended and closed. */
+
+/* The part of a message written last. */
+#define ARROW_FILE_HEAD_LEN 8
 
 #define ARROW_FILE_NAME_MAX 96
 

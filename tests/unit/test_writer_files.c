@@ -242,6 +242,42 @@ START_TEST(a_failed_write_leaves_no_torn_batch)
 }
 END_TEST
 
+/* A batch written in steps gets its first 8 bytes last: meanwhile a reader
+ * finds zeros where the message starts (an end of stream to Arrow readers)
+ * after the whole batches, never a part of a batch; the same holds for a
+ * file left by a writer that died mid-batch. */
+START_TEST(a_batch_in_steps_is_hidden_until_whole)
+{
+	make_batch(20000);
+	struct arrow_file f;
+	struct arrow_file_limits lim = {.max_bytes = 1 << 20, .max_age_secs = 60};
+	arrow_file_init(&f, dirfd_, "traces", &schema);
+	ck_assert_int_eq(write_batch(&f, &lim, NOW), 0);
+	uint64_t whole = f.size;
+	make_batch(20000);
+	ck_assert_int_eq(arrow_file_begin(&f, enc.iov, enc.iovcnt, enc.len, &lim, NOW), 0);
+	static const uint8_t zeros[8];
+	unsigned steps = 0;
+	int rc;
+	while ((rc = arrow_file_continue(&f, 4096)) == 1) {
+		steps++;
+		size_t len;
+		uint8_t *p = file_bytes(f.name, &len);
+		ck_assert_uint_gt(len, whole); /* the batch is going in ... */
+		ck_assert_mem_eq(p + whole, zeros, sizeof zeros); /* ... unseen */
+		free(p);
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_ge(steps, 4);
+	size_t len;
+	uint8_t *p = file_bytes(f.name, &len);
+	ck_assert_uint_eq(len, whole + enc.len);
+	ck_assert_mem_eq(p + whole, enc.iov[0].iov_base, enc.iov[0].iov_len);
+	free(p);
+	ck_assert_int_eq(arrow_file_close(&f), 0);
+}
+END_TEST
+
 /* ---- retention ---- */
 
 static int sub[3];
@@ -407,6 +443,7 @@ int main(void)
 	tcase_add_test(tc, rotation_by_age);
 	tcase_add_test(tc, names_taken_are_stepped_over);
 	tcase_add_test(tc, a_failed_write_leaves_no_torn_batch);
+	tcase_add_test(tc, a_batch_in_steps_is_hidden_until_whole);
 	suite_add_tcase(s, tc);
 	TCase *rt = tcase_create("retention");
 	tcase_add_checked_fixture(rt, setup, teardown);
