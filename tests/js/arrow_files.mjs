@@ -21,6 +21,9 @@ import { join } from 'node:path';
 import { logRows, metricRows, traceRows } from './arrow_expect.mjs';
 import { RICH_LOGS, RICH_METRICS, RICH_TRACES, decodeRequest, encode as encodeWith, loadTypes } from './rich_fixtures.mjs';
 import { checkFile, parsedRow, readArrowsFiles } from './arrow_read.mjs';
+import { wholeMessagesLength } from '../../dashboard/ui/src/arrow_stream.js';
+
+const ARROW_EOS_LEN = 8;
 
 const [toolPath, benchDir, protoDir] = process.argv.slice(2);
 if (!toolPath || !benchDir || !protoDir) {
@@ -108,6 +111,34 @@ check('whole: one batch per signal', () =>
 check('small: batches of at most 7 rows', () =>
   assert.ok(['traces', 'metrics', 'logs'].every((s) => small.result[s].batches >= Math.ceil(expected[s].rows.length / 7))));
 check('small: traces rotated into several files', () => assert.ok(small.result.traces.files > 1));
+
+// The writer puts a batch's first 8 bytes in last. A file caught before
+// that, its last batch there but for zeros where it starts, must read as
+// the batches before it, without an error (apache-arrow takes the zeros for
+// an end of stream), and the dashboard's tail reader must stop there.
+{
+  const { RecordBatchReader } = await import('apache-arrow');
+  const file = small.files.find((f) => f.signal === 'traces' && f.batches > 2);
+  const full = readFileSync(file.path);
+  const rowsOf = (bytes) => [...RecordBatchReader.from(bytes)].flatMap((b) => b.toArray().map((r) => r.span_id));
+  check('whole messages of an ended file: all of it', () => assert.equal(wholeMessagesLength(full), full.length));
+  const lastStart = wholeMessagesLength(full.subarray(0, full.length - ARROW_EOS_LEN - 1));
+  const mid = Buffer.concat([full.subarray(0, lastStart), Buffer.alloc(8),
+    full.subarray(lastStart + 8, full.length - ARROW_EOS_LEN)]);
+  check('a batch without its head is unseen', () => {
+    assert.ok(lastStart > 0 && lastStart < full.length);
+    assert.equal(wholeMessagesLength(mid), lastStart);
+    const before = rowsOf(mid);
+    const all = rowsOf(full);
+    assert.ok(before.length > 0 && before.length < all.length);
+    assert.deepEqual(before, all.slice(0, before.length));
+    assert.equal([...RecordBatchReader.from(mid)].length, file.batches - 1);
+  });
+  check('a batch cut anywhere is unseen', () => {
+    for (let cut = lastStart; cut < full.length - ARROW_EOS_LEN; cut += 97)
+      assert.equal(wholeMessagesLength(full.subarray(0, cut)), lastStart);
+  });
+}
 
 if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
 const rows = Object.values(expected).reduce((n, e) => n + e.rows.length, 0);

@@ -3,6 +3,11 @@
 // record batches not seen before.
 import { RecordBatchReader } from 'apache-arrow';
 import { getJSON, getRange } from './api.js';
+import { wholeMessagesLength } from './arrow_stream.js';
+
+// Polls that fetch an unchanged file's incomplete tail again (a file cut
+// short by a crash stays so).
+const TAIL_RETRIES = 3;
 
 function concat(a, b) {
   const out = new Uint8Array(a.length + b.length);
@@ -27,20 +32,30 @@ export class SignalStore {
     for (const f of [...list.files].reverse()) {
       let st = this.files.get(f.name);
       if (!st) {
-        st = { bytes: new Uint8Array(0), batches: 0 };
+        st = { bytes: new Uint8Array(0), batches: 0, size: -1, mtime: -1, retries: 0 };
         this.files.set(f.name, st);
       }
+      // A batch being written completes without the size changing (its
+      // head goes in last): an incomplete tail is fetched again for a few
+      // polls, and whenever the file changes.
+      const touched = f.size !== st.size || f.mtime_ms !== st.mtime;
+      if (!touched && (st.bytes.length >= f.size || st.retries >= TAIL_RETRIES)) continue;
+      st.retries = touched ? 0 : st.retries + 1;
+      st.size = f.size;
+      st.mtime = f.mtime_ms;
       if (f.size <= st.bytes.length) continue;
       const more = await getRange(this.signal, f.name, st.bytes.length);
       if (more.length === 0) continue;
-      st.bytes = concat(st.bytes, more);
+      // Only whole messages are kept: a batch still being written is
+      // fetched again, whole, by a later poll.
+      const bytes = concat(st.bytes, more);
+      st.bytes = bytes.subarray(0, wholeMessagesLength(bytes));
       if (this.readNew(st)) changed = true;
     }
     return changed;
   }
 
-  // Reads the batches after the ones already handed over; a batch still
-  // being written (cut short) is left for the next poll.
+  // Reads the batches after the ones already handed over.
   readNew(st) {
     let i = 0;
     let any = false;
@@ -53,7 +68,8 @@ export class SignalStore {
         any = true;
       }
     } catch {
-      // The tail of the file is incomplete: whole batches were taken.
+      // Not a stream a reader can take (a file cut short by a crash):
+      // what was read before stays.
     }
     return any;
   }
