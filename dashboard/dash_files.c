@@ -64,9 +64,22 @@ static int newest_first(const void *a, const void *b)
 	return -strcmp(x->name, y->name);
 }
 
+/* Keeps the newest max of v[0..*n): sorts newest first and drops the rest. */
+static void keep_newest(struct listed *v, size_t *n, size_t max)
+{
+	if (*n > 1)
+		qsort(v, *n, sizeof *v, newest_first);
+	if (*n > max)
+		*n = max;
+}
+
 /* Reads the directory's regular files with names as the writer makes them
- * into *out (malloc'd, owned by the caller). */
-static int read_dir(int dir_fd, struct listed **out, size_t *count)
+ * into *out (malloc'd, owned by the caller), the newest max of them, newest
+ * first. A directory may hold more than max (retention is by bytes, and
+ * anyone with access may add files) and its order says nothing about age:
+ * entries gather in an array of twice max, which is cut back to the newest
+ * max whenever it fills, so memory stays bounded and no new file is lost. */
+static int read_dir(int dir_fd, size_t max, struct listed **out, size_t *count)
 {
 	DIR *d = fdopendir(dir_fd);
 	if (d == NULL) {
@@ -76,19 +89,26 @@ static int read_dir(int dir_fd, struct listed **out, size_t *count)
 	}
 	struct listed *v = NULL;
 	size_t n = 0, cap = 0;
+	const size_t limit = 2 * max;
 	int err = 0;
-	struct dirent *e;
-	errno = 0;
-	while (err == 0 && (e = readdir(d)) != NULL) {
+	for (;;) {
+		errno = 0;
+		struct dirent *e = readdir(d);
+		if (e == NULL) {
+			err = -errno;
+			break;
+		}
 		size_t len = strlen(e->d_name);
 		struct stat st;
 		if (dash_file_name_ok(e->d_name, len) != 0 ||
 		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !servable(&st))
 			continue;
-		if (n == DASH_LIST_MAX)
-			break;
+		if (n == limit)
+			keep_newest(v, &n, max);
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 32;
+			if (ncap > limit)
+				ncap = limit;
 			struct listed *nv = realloc(v, ncap * sizeof *nv);
 			if (nv == NULL) {
 				err = -ENOMEM;
@@ -107,25 +127,24 @@ static int read_dir(int dir_fd, struct listed **out, size_t *count)
 		free(v);
 		return err;
 	}
+	keep_newest(v, &n, max);
 	*out = v;
 	*count = n;
 	return 0;
 }
 
-int dash_list_json(int root_fd, enum dash_signal signal, struct dash_buf *out)
+int dash_list_json(int root_fd, enum dash_signal signal, size_t max_files, struct dash_buf *out)
 {
 	struct listed *v = NULL;
 	size_t n = 0;
-	int dir = open_beneath(root_fd, dash_signal_dir(signal), O_DIRECTORY);
+	int dir = max_files ? open_beneath(root_fd, dash_signal_dir(signal), O_DIRECTORY) : -ENOENT;
 	if (dir >= 0) {
-		int err = read_dir(dir, &v, &n);
+		int err = read_dir(dir, max_files, &v, &n);
 		if (err)
 			return err;
 	} else if (dir != -ENOENT) {
 		return dir;
 	}
-	if (n > 1)
-		qsort(v, n, sizeof *v, newest_first);
 	int err = dash_buf_str(out, "{\"signal\":\"");
 	if (!err)
 		err = dash_buf_str(out, dash_signal_name(signal));

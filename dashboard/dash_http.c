@@ -228,7 +228,7 @@ static void serve_files(struct http_session *s, const struct http_request *r, st
 	}
 	struct dash_buf b;
 	dash_buf_init(&b, DASH_JSON_MAX);
-	send_json(s, r, d, &b, dash_list_json(d->root_fd, sig, &b));
+	send_json(s, r, d, &b, dash_list_json(d->root_fd, sig, DASH_LIST_MAX, &b));
 }
 
 static void serve_stats(struct http_session *s, const struct http_request *r, struct dash_http *d)

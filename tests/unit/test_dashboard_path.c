@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../dashboard/dash_buf.h"
@@ -227,17 +228,134 @@ START_TEST(test_open_confined)
 
 	struct dash_buf b;
 	dash_buf_init(&b, 4096);
-	ck_assert_int_eq(dash_list_json(root_fd, DASH_SIGNAL_TRACES, &b), 0);
+	ck_assert_int_eq(dash_list_json(root_fd, DASH_SIGNAL_TRACES, DASH_LIST_MAX, &b), 0);
 	ck_assert_ptr_nonnull(strstr(b.data, "\"name\":\"real.arrows\",\"size\":7"));
 	ck_assert_ptr_null(strstr(b.data, "link"));
 	dash_buf_free(&b);
 	/* No directory yet: an empty list; a symlinked one: an error. */
-	ck_assert_int_eq(dash_list_json(root_fd, DASH_SIGNAL_METRICS, &b), 0);
+	ck_assert_int_eq(dash_list_json(root_fd, DASH_SIGNAL_METRICS, DASH_LIST_MAX, &b), 0);
 	ck_assert_str_eq(b.data, "{\"signal\":\"metrics\",\"files\":[]}");
 	dash_buf_free(&b);
-	ck_assert_int_lt(dash_list_json(root_fd, DASH_SIGNAL_LOGS, &b), 0);
+	ck_assert_int_lt(dash_list_json(root_fd, DASH_SIGNAL_LOGS, DASH_LIST_MAX, &b), 0);
 	dash_buf_free(&b);
 	remove_tree();
+}
+END_TEST
+
+/* A data directory of n trace files whose ages follow neither their names
+ * nor the order they were made in: file i is f<i> with mtime base + age(i)
+ * seconds, age a permutation of 0..n-1 divided by tie (so that ties are
+ * broken by name). */
+struct planted {
+	char dir[64];
+	int root_fd;
+	size_t n;
+};
+
+static size_t age_of(size_t i, size_t n, size_t tie)
+{
+	/* 7919 is prime and no test uses a multiple of it: a permutation. */
+	return ((i * 7919u) % n) / tie;
+}
+
+static void plant(struct planted *p, size_t n, size_t tie)
+{
+	snprintf(p->dir, sizeof p->dir, "/tmp/dash-list.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(p->dir));
+	char path[128];
+	snprintf(path, sizeof path, "%s/otlp", p->dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/otlp/traces", p->dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	int dir = open(path, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(dir, 0);
+	const time_t base = 1767225600; /* 2026-01-01 */
+	for (size_t i = 0; i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "f%05zu.arrows", i);
+		int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		ck_assert_int_ge(fd, 0);
+		struct timespec t[2] = {{.tv_sec = base, .tv_nsec = 0},
+					{.tv_sec = base + (time_t)age_of(i, n, tie), .tv_nsec = 0}};
+		ck_assert_int_eq(futimens(fd, t), 0);
+		close(fd);
+	}
+	close(dir);
+	p->n = n;
+	p->root_fd = open(p->dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(p->root_fd, 0);
+}
+
+static void unplant(struct planted *p)
+{
+	char path[128];
+	close(p->root_fd);
+	for (size_t i = 0; i < p->n; i++) {
+		snprintf(path, sizeof path, "%s/otlp/traces/f%05zu.arrows", p->dir, i);
+		unlink(path);
+	}
+	snprintf(path, sizeof path, "%s/otlp/traces", p->dir);
+	rmdir(path);
+	snprintf(path, sizeof path, "%s/otlp", p->dir);
+	rmdir(path);
+	rmdir(p->dir);
+}
+
+/* Newest first: later mtime, then the greater name. */
+static size_t sort_n, sort_tie;
+static int newer_first(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	size_t ax = age_of(x, sort_n, sort_tie), ay = age_of(y, sort_n, sort_tie);
+	if (ax != ay)
+		return ax > ay ? -1 : 1;
+	return x > y ? -1 : 1;
+}
+
+/* Lists the planted directory with at most max files and checks the answer
+ * is exactly the newest max, newest first. */
+static void check_newest(size_t n, size_t tie, size_t max)
+{
+	struct planted p = {.root_fd = -1};
+	plant(&p, n, tie);
+	size_t *order = malloc(n * sizeof *order);
+	ck_assert_ptr_nonnull(order);
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	sort_n = n;
+	sort_tie = tie;
+	qsort(order, n, sizeof *order, newer_first);
+	struct dash_buf b;
+	dash_buf_init(&b, 1024u * 1024u);
+	ck_assert_int_eq(dash_list_json(p.root_fd, DASH_SIGNAL_TRACES, max, &b), 0);
+	const char *at = b.data;
+	size_t listed = 0;
+	while ((at = strstr(at, "\"name\":\"")) != NULL) {
+		at += sizeof "\"name\":\"" - 1;
+		char want[32];
+		ck_assert_uint_lt(listed, max < n ? max : n);
+		snprintf(want, sizeof want, "f%05zu.arrows\"", order[listed]);
+		ck_assert_msg(strncmp(at, want, strlen(want)) == 0, "entry %zu is not %s", listed,
+			      want);
+		listed++;
+	}
+	ck_assert_uint_eq(listed, max < n ? max : n);
+	dash_buf_free(&b);
+	free(order);
+	unplant(&p);
+}
+
+START_TEST(test_list_newest)
+{
+	/* Fewer than the limit: all of them, ties broken by name. */
+	check_newest(30, 3, 100);
+	/* More: the newest 8 of 40, whatever the directory's order. */
+	check_newest(40, 3, 8);
+	check_newest(40, 1, 1);
+	/* The real limit, with files past it: the newest are never left out. */
+	check_newest(DASH_LIST_MAX + 20, 1, DASH_LIST_MAX);
+	/* A limit of 0 lists nothing. */
+	check_newest(5, 1, 0);
 }
 END_TEST
 
@@ -266,6 +384,7 @@ int main(void)
 	tcase_add_test(tc, test_percent_decode);
 	tcase_add_test(tc, test_range);
 	tcase_add_test(tc, test_open_confined);
+	tcase_add_test(tc, test_list_newest);
 	tcase_add_test(tc, test_buf_max);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
