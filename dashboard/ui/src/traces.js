@@ -118,7 +118,7 @@ export class TraceListView {
       this.knownServices = m.services.size;
       const cur = this.filter.service;
       clear(this.serviceSel).append(el('option', { value: '', text: 'all services' }),
-        [...m.services].sort().map((s) => el('option', { value: s, text: s, selected: s === cur })));
+        ...[...m.services].sort().map((s) => el('option', { value: s, text: s, selected: s === cur })));
     }
     const f = this.filter;
     const now = Date.now();
