@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The dashboard UI in a real browser (Debian's chromium, headless, via
-# playwright-core) against the real otlpd fed by the OpenTelemetry JS SDK.
+# playwright-core) against the real otlpd fed by the OpenTelemetry JS SDK,
+# then by the demo stream (scripts/demo.sh) for 5 s.
 # Screenshots go to $DASHBOARD_SCREENSHOTS, or screenshots/ in the meson
 # build directory.
 set -euo pipefail

@@ -44,12 +44,16 @@ function pipeline(name) {
 
 const ps = services.map(pipeline);
 
+// One request in 13 fails, the first among them: errors show from the
+// first second on, not only when chance allows.
+let requests = 0;
+
 function request() {
   const p = pick(ps);
   const route = pick(routes);
   const t0 = Date.now();
   const total = rnd(20, route === '/api/pay' ? 900 : 300);
-  const failed = Math.random() < 0.08;
+  const failed = requests++ % 13 === 0;
   const root = p.tracer.startSpan(`GET ${route}`, { kind: SpanKind.SERVER, startTime: t0,
     attributes: { 'http.request.method': 'GET', 'url.path': route, 'http.response.status_code': failed ? 500 : 200 } });
   const ctx = trace.setSpan(context.active(), root);

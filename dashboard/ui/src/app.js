@@ -87,5 +87,6 @@ setInterval(tick, POLL_MS);
 const status = document.getElementById('status');
 updateStatus(status);
 setInterval(() => updateStatus(status), 2000);
-// For tests and the curious: how much is loaded.
-window.otlpdDashboard = { traces, metrics, logs, stores, clear };
+// For tests and the curious: how much is loaded, and the chart drawn
+// (metricView.plot.data is what uPlot plots).
+window.otlpdDashboard = { traces, metrics, logs, stores, clear, metricView };
