@@ -4,7 +4,8 @@
 # and control bytes, overlong UTF-8, very long paths, a symlink planted in
 # the output directory) each answered 403 or 404, and no byte of a file
 # outside the output directory in any answer; then the security headers on
-# every route and every status, errors and 404s included.
+# every route and every status, errors and 404s included; /api/files newest
+# first and /api/stats with the pipeline's real counters.
 set -euo pipefail
 OTLPD=$1
 PORT_BASE=${2:-24380}
@@ -21,9 +22,16 @@ echo "$marker" >"$WORK/outside/x.arrows"
 # Many files from earlier runs: the writer's retention pass and the
 # dashboard's list sort them, and glibc's qsort asks the kernel for the
 # memory size (sysinfo) past 1 KiB of entries; both must live through it.
+# Their ages follow neither their names nor the order they were made in
+# (pairs share a second, so that names break ties); all are older than the
+# file the writer makes below, and younger than trace_cleanup_interval_secs
+# (600 s by default), past which retention would remove them.
 mkdir -p "$DATA/otlp/traces"
+old_base=$(($(date +%s) - 300))
 for i in $(seq 100 179); do
-	printf 'old' >"$DATA/otlp/traces/otlp_traces_20260101_000000_000$i.arrows"
+	f="$DATA/otlp/traces/otlp_traces_20260101_000000_000$i.arrows"
+	printf 'old' >"$f"
+	touch -d "@$((old_base + (i * 37 % 80) / 2))" "$f"
 done
 # As the writer left them (as root, otlpd hands the data to otlpd-writer).
 if [ "$(id -u)" = 0 ] && id otlpd-writer >/dev/null 2>&1; then
@@ -241,10 +249,41 @@ node -e 'const s=JSON.parse(require("fs").readFileSync(0));if(!s.processes.super
 curl -s "$dash/api/files?signal=traces" | grep "\"name\":\"$file\"" >/dev/null || fail "/api/files lacks $file"
 curl -s "$dash/api/files?signal=traces" | grep 'evil\|passwd\|outdir' >/dev/null && fail "/api/files lists a symlink"
 curl -s "$dash/api/files?signal=traces" | grep 'hard' >/dev/null && fail "/api/files lists a hard link"
-listed=$(curl -s "$dash/api/files?signal=traces" | grep -o 'otlp_traces_20260101_000000_000' | wc -l)
+listed=$(curl -s "$dash/api/files?signal=traces" | { grep -o 'otlp_traces_20260101_000000_000' || true; } | wc -l)
 [ "$listed" -eq 80 ] || fail "/api/files lists $listed of the 80 older files"
 grep 'killed by' "$WORK/otlpd.log" && fail "a child was killed (sorting 80 files?)"
 pass "/api/stats and /api/files answer JSON; symlinks and hard links are not listed"
+
+# Newest first: by modification time as the file system has it, then by
+# name; the file the writer just made leads.
+curl -s "$dash/api/files?signal=traces" >"$WORK/files.json"
+python3 - "$WORK/files.json" "$DATA/otlp/traces" "$file" <<'PY' || fail "/api/files is not newest first"
+import json, os, sys
+listing, d, newest = json.load(open(sys.argv[1]))['files'], sys.argv[2], sys.argv[3]
+names = [f['name'] for f in listing]
+mtime = {n: os.stat(os.path.join(d, n)).st_mtime_ns // 1000000 for n in names}
+want = sorted(names, key=lambda n: (mtime[n], n), reverse=True)
+if names != want:
+    sys.exit('listed %s, expected %s' % (names[:5], want[:5]))
+if names[0] != newest:
+    sys.exit('the newest file %s is not first but %s' % (newest, names[0]))
+for f in listing:
+    if f['name'] != newest and f['mtime_ms'] != mtime[f['name']]:
+        sys.exit('%s: mtime_ms %d, on disk %d' % (f['name'], f['mtime_ms'], mtime[f['name']]))
+PY
+pass "/api/files lists the $((listed + 1)) files newest first (mtime, then name), each with its mtime"
+
+# The pipeline's real counters, relayed by the supervisor: the span sent
+# above was accepted by the receiver and written by the writer. Children
+# report every second: wait for it.
+stats_counted() {
+	curl -s "$dash/api/stats" | node -e '
+const s = JSON.parse(require("fs").readFileSync(0)).processes;
+const r = s.receiver || {}, w = s.writer || {};
+process.exit(r.http_items_accepted_traces >= 1 && w["traces.rows"] >= 1 && w["traces.files"] >= 1 ? 0 : 1)'
+}
+wait_until 10 stats_counted || fail "/api/stats: no receiver.http_items_accepted_traces >= 1 and writer traces.rows >= 1: $(curl -s "$dash/api/stats")"
+pass "/api/stats: the receiver accepted the span, the writer wrote its row and file"
 
 grep -q "refused a request path" "$OTLPD_LOG" || fail "refused paths are not logged"
 grep -F "$marker" "$OTLPD_LOG" && fail "the log holds bytes of a file outside"
