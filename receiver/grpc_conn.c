@@ -11,7 +11,7 @@ struct grpc_conn {
 	struct grpc_session session;
 	bool session_up;
 	struct grpc_conn *prev, *next; /* srv->conns */
-	bool overflow; /* refused with GOAWAY; not counted in srv->open */
+	bool overflow; /* refused or evicted with GOAWAY; not counted in srv->open */
 	bool reading;
 	bool paused;   /* reading stopped until the client reads what we wrote */
 	bool closing;
@@ -332,8 +332,21 @@ void grpc_conn_goaway(struct grpc_conn *c)
 	conn_check(c);
 }
 
-bool grpc_conn_idle(const struct grpc_conn *c)
+void grpc_conn_evict(struct grpc_conn *c)
 {
+	if (c->closing || c->overflow)
+		return;
+	/* Moved before the GOAWAY: sending may close it, which counts it
+	 * down where it is counted. */
+	c->overflow = true;
+	c->srv->open--;
+	c->srv->overflow++;
+	grpc_conn_goaway(c);
+}
+
+bool grpc_conn_idle(const struct grpc_conn *c, uint64_t *since)
+{
+	*since = c->session.idle_since_ms;
 	return !c->closing && !c->lingering && !c->overflow && c->session_up &&
 	       c->session.open_calls == 0;
 }

@@ -66,7 +66,8 @@
  * reading (a client that does not read cannot make us queue answers). */
 #define GRPC_WRITE_QUEUE_MAX (256u * 1024u)
 /* Connections over receiver.max_connections that are sent GOAWAY before
- * closing; more than this are closed at once. */
+ * closing (refused newcomers and idle ones evicted to make room); past
+ * this, newcomers are closed at once and nothing is evicted. */
 #define GRPC_OVERFLOW_MAX 64u
 /* After GOAWAY the client's bytes are read and dropped for this long, so
  * that closing does not reset the connection before it read the GOAWAY. */

@@ -18,12 +18,21 @@ void grpc_server_conn_gone(struct grpc_server *srv)
 
 /* ---- accepting ---- */
 
+/* The connection without a call that has been idle longest (as HTTP's
+ * eviction does): one that just connected is about to make its call. */
 static struct grpc_conn *find_idle(const struct grpc_server *srv)
 {
-	for (struct grpc_conn *c = srv->conns; c != NULL; c = grpc_conn_next(c))
-		if (grpc_conn_idle(c))
-			return c;
-	return NULL;
+	struct grpc_conn *oldest = NULL;
+	uint64_t oldest_since = UINT64_MAX;
+	for (struct grpc_conn *c = srv->conns; c != NULL; c = grpc_conn_next(c)) {
+		uint64_t since;
+		/* <=: the list is newest first, so a tie goes to the older one. */
+		if (grpc_conn_idle(c, &since) && since <= oldest_since) {
+			oldest = c;
+			oldest_since = since;
+		}
+	}
+	return oldest;
 }
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -34,12 +43,15 @@ static void on_connection(uv_stream_t *listener, int status)
 		return;
 	}
 	/* Full: a connection without a call in hand makes room (it hears
-	 * GOAWAY, as HTTP/2 clients expect); with none, the newcomer does. */
-	if (srv->open >= srv->cfg.max_connections) {
+	 * GOAWAY, as HTTP/2 clients expect); with none, the newcomer does.
+	 * The evicted one lingers among the refused, so eviction waits while
+	 * their quota is spent: descriptors stay within max_connections +
+	 * GRPC_OVERFLOW_MAX. */
+	if (srv->open >= srv->cfg.max_connections && srv->overflow < GRPC_OVERFLOW_MAX) {
 		struct grpc_conn *idle = find_idle(srv);
 		if (idle != NULL) {
 			srv->stats.evicted_idle++;
-			grpc_conn_goaway(idle);
+			grpc_conn_evict(idle);
 		}
 	}
 	bool overflow = srv->open >= srv->cfg.max_connections;

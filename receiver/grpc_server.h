@@ -40,7 +40,7 @@ struct grpc_server {
 	void *handler_ctx;
 	struct grpc_conn *conns; /* every open connection */
 	uint32_t open;           /* counted against max_connections */
-	uint32_t overflow;       /* being refused */
+	uint32_t overflow;       /* being refused, or evicted (GRPC_OVERFLOW_MAX) */
 	bool stopping;
 	void (*on_stopped)(struct grpc_server *srv);
 	struct grpc_server_stats stats;

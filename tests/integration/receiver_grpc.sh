@@ -5,7 +5,9 @@
 # other HTTP/2 and HTTP/1 clients; each gets its grpc-status and the server
 # keeps serving. With the writer stopped, calls end DEADLINE_EXCEEDED at the
 # deadline and then UNAVAILABLE with RetryInfo, and the receiver's memory
-# stays flat.
+# stays flat. Past receiver.max_connections an idle connection makes room
+# for a new client, and with none idle the newcomer hears GOAWAY; both are
+# counted in /api/stats.
 set -euo pipefail
 OTLPD=$1
 PORT_BASE=${2:-24410}
@@ -14,7 +16,10 @@ BENCH=$(cd "$(dirname "$0")/../../../shared/bench" && pwd)
 command -v nghttp >/dev/null || fail "nghttp is missing (Debian nghttp2-client; scripts/install-deps.sh)"
 
 setup_instance
-GRPC=http://127.0.0.1:$((PORT_BASE + 2))
+GRPC_PORT=$((PORT_BASE + 2))
+GRPC=http://127.0.0.1:$GRPC_PORT
+DASH=http://127.0.0.1:$((PORT_BASE + 3))
+MAX_CONNS=8
 TRACES=$GRPC/opentelemetry.proto.collector.trace.v1.TraceService/Export
 cat >"$WORK/otlpd.yaml" <<YAML
 output_dir: $DATA
@@ -27,6 +32,7 @@ receiver:
     bind_address: 127.0.0.1
     port: $((PORT_BASE + 2))
   max_request_bytes: 1048576
+  max_connections: $MAX_CONNS
   ack_timeout_ms: 700
 queues:
   writer:
@@ -154,6 +160,123 @@ wait_until 10 bash -c "[ \"\$(nghttp -v -H ':method: POST' -H 'content-type: app
 	fail "no grpc-status 0 after kill -CONT of the writer"
 alive "writer resumed"
 pass "writer stopped: DEADLINE_EXCEEDED at the deadline, then UNAVAILABLE + RetryInfo; RSS $rss_idle -> $rss_stopped kB; resumed"
+
+# ---- max_connections ----
+# hold MODE COUNT: opens COUNT HTTP/2 connections in the background and
+# keeps them until $WORK/release exists. MODE idle: each only greets (no
+# call); busy: each has a call whose message is still arriving, and one
+# more connection is opened that must hear GOAWAY ENHANCE_YOUR_CALM. Checks
+# who was sent GOAWAY, prints "ready" to $WORK/hold.out when all are open.
+hold() {
+	rm -f "$WORK/release"
+	python3 - "$GRPC_PORT" "$1" "$2" "$MAX_CONNS" "$WORK/release" >"$WORK/hold.out" 2>&1 <<'PY' &
+import os, select, socket, sys, time
+port, mode, count, max_conns = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+release = sys.argv[5]
+GOAWAY, SETTINGS = 7, 4
+
+def frame(kind, flags, sid, payload=b""):
+    return len(payload).to_bytes(3, "big") + bytes([kind, flags]) + sid.to_bytes(4, "big") + payload
+
+def literal(name, value):  # HPACK literal without indexing, no Huffman
+    return b"\0" + bytes([len(name)]) + name + bytes([len(value)]) + value
+
+HEADERS = b"".join(literal(n, v) for n, v in [
+    (b":method", b"POST"), (b":scheme", b"http"), (b":authority", b"127.0.0.1"),
+    (b":path", b"/opentelemetry.proto.collector.trace.v1.TraceService/Export"),
+    (b"content-type", b"application/grpc"), (b"te", b"trailers")])
+
+def connect(call):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(SETTINGS, 0, 0))
+    got = b""
+    while len(got) < 9 or got[3] != SETTINGS:
+        chunk = s.recv(65536)
+        if not chunk:
+            sys.exit("closed before the server's SETTINGS")
+        got += chunk
+    out = frame(SETTINGS, 1, 0)
+    if call:  # HEADERS, then 10 of the 100 message bytes the prefix declares
+        out += frame(1, 4, 1, HEADERS) + frame(0, 0, 1, b"\0\0\0\0\x64" + bytes(5))
+    s.sendall(out)
+    return s, got
+
+def goaway(conn, wait):
+    """The error code and debug data of a GOAWAY received within wait s."""
+    s, got = conn
+    s.setblocking(False)
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
+        if select.select([s], [], [], 0.05)[0]:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            got += chunk
+    off = 0
+    while off + 9 <= len(got):
+        n = int.from_bytes(got[off:off + 3], "big")
+        if got[off + 3] == GOAWAY and off + 9 + n <= len(got):
+            return int.from_bytes(got[off + 13:off + 17], "big"), got[off + 17:off + 9 + n]
+        off += 9 + n
+    return None
+
+conns = [connect(mode == "busy") for _ in range(count)]
+time.sleep(0.3)
+heard = [goaway(s, 0.2) for s in conns]
+if mode == "idle":
+    # The ones idle longest made room, one per newcomer; the newcomers stay.
+    evicted = count - max_conns
+    want = [(0, b"")] * evicted + [None] * max_conns
+    if heard != want:
+        sys.exit(f"GOAWAY per connection, oldest first: {heard}, want {want}")
+else:
+    if any(heard):
+        sys.exit(f"a busy connection heard GOAWAY: {heard}")
+    extra = goaway(connect(False), 3)
+    if extra != (11, b"too many connections"):
+        sys.exit(f"the connection past the limit heard {extra}, want ENHANCE_YOUR_CALM")
+print("ready", flush=True)
+end = time.monotonic() + 60
+while not os.path.exists(release) and time.monotonic() < end:
+    time.sleep(0.05)
+PY
+	HOLD_PID=$!
+	wait_until 20 grep -q '^ready' "$WORK/hold.out" ||
+		{ wait "$HOLD_PID" || true; fail "holding $2 $1 connections: $(cat "$WORK/hold.out")"; }
+}
+
+release() {
+	touch "$WORK/release"
+	wait "$HOLD_PID" || fail "holding connections: $(cat "$WORK/hold.out")"
+}
+
+# Until the server has closed every connection of the clients before: the
+# counting above assumes none of theirs is left to evict.
+quiet() {
+	wait_until 10 bash -c "[ -z \"\$(ss -Htn state established state close-wait \
+		'( sport = :$GRPC_PORT )')\" ]" || fail "connections to the gRPC port stay open"
+}
+
+quiet
+hold idle $((MAX_CONNS + 3))
+alive "$MAX_CONNS idle connections held (one more makes room)"
+release
+pass "past max_connections the connections idle longest hear GOAWAY and new clients are served"
+
+quiet
+hold busy "$MAX_CONNS"
+release
+alive "the busy connections closed"
+pass "with every connection busy a newcomer hears GOAWAY ENHANCE_YOUR_CALM; served again afterwards"
+
+wait_until 10 bash -c "curl -s --max-time 5 '$DASH/api/stats' | python3 -c 'import json, sys
+r = json.load(sys.stdin)[\"processes\"][\"receiver\"]
+sys.exit(not (r[\"grpc_connections_evicted_idle\"] >= 4 and r[\"grpc_connections_refused\"] >= 1))'" ||
+	fail "/api/stats does not count the evicted and refused connections: $(curl -s "$DASH/api/stats")"
+pass "/api/stats counts the evicted idle and the refused connections"
 
 kill -TERM "$SUP_PID"
 wait "$SUP_PID" || fail "otlpd did not exit 0"
