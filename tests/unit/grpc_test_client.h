@@ -21,6 +21,7 @@ struct tc_stream {
 	int grpc_status; /* -1: none */
 	char grpc_message[2048];
 	char details_bin[2048];
+	char accept_encoding[64]; /* grpc-accept-encoding */
 	uint8_t data[4096];
 	size_t data_len;
 	bool closed;
@@ -40,6 +41,7 @@ struct tc {
 	bool server_closed; /* feed or tick said CLOSE */
 	bool goaway;
 	uint32_t goaway_code;
+	unsigned ping_acks; /* the server's answers to our PINGs */
 	struct tc_stream streams[TC_STREAMS];
 	int n_streams;
 };
@@ -87,6 +89,8 @@ static inline int tc_on_header(nghttp2_session *s, const nghttp2_frame *f, const
 		snprintf(st->grpc_message, sizeof st->grpc_message, "%s", v);
 	else if (strcmp(nm, "grpc-status-details-bin") == 0)
 		snprintf(st->details_bin, sizeof st->details_bin, "%s", v);
+	else if (strcmp(nm, "grpc-accept-encoding") == 0)
+		snprintf(st->accept_encoding, sizeof st->accept_encoding, "%.63s", v);
 	return 0;
 }
 
@@ -122,6 +126,8 @@ static inline int tc_on_frame(nghttp2_session *s, const nghttp2_frame *f, void *
 		t->goaway = true;
 		t->goaway_code = f->goaway.error_code;
 	}
+	if (f->hd.type == NGHTTP2_PING && (f->hd.flags & NGHTTP2_FLAG_ACK))
+		t->ping_acks++;
 	return 0;
 }
 

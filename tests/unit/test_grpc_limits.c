@@ -400,6 +400,86 @@ START_TEST(test_goaway)
 }
 END_TEST
 
+/* The value of setting id in the server's first frame (its SETTINGS), or
+ * -1 when absent. */
+static long server_setting(const struct tc *t, uint16_t id)
+{
+	ck_assert_uint_ge(t->pending_len, 9);
+	const uint8_t *h = t->pending;
+	size_t len = (size_t)h[0] << 16 | (size_t)h[1] << 8 | h[2];
+	ck_assert_int_eq(h[3], NGHTTP2_SETTINGS);
+	ck_assert_uint_ge(t->pending_len, 9 + len);
+	for (size_t off = 9; off + 6 <= 9 + len; off += 6)
+		if (((uint16_t)h[off] << 8 | h[off + 1]) == id)
+			return (long)((uint32_t)h[off + 2] << 24 | (uint32_t)h[off + 3] << 16 |
+				      (uint32_t)h[off + 4] << 8 | h[off + 5]);
+	return -1;
+}
+
+/* The server announces SETTINGS_MAX_FRAME_SIZE 16384 (and its other
+ * limits); a DATA frame of that size is taken, one byte more ends the
+ * connection with GOAWAY FRAME_SIZE_ERROR. */
+START_TEST(test_max_frame_size)
+{
+	struct rig *g = rig_default();
+	ck_assert_int_eq(server_setting(&g->t, NGHTTP2_SETTINGS_MAX_FRAME_SIZE), 16384);
+	ck_assert_int_eq(server_setting(&g->t, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS),
+			 g->limits.max_concurrent_streams);
+	ck_assert_int_eq(server_setting(&g->t, NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE),
+			 g->limits.max_header_bytes);
+	struct raw r = {0};
+	uint8_t block[256];
+	size_t blen = request_block(block, sizeof block);
+	raw_start(&r);
+	raw_frame(&r, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 1, block, (uint32_t)blen);
+	/* A message prefix declaring 100000 bytes: more than both frames carry. */
+	static uint8_t data[16385] = {0, 0x00, 0x01, 0x86, 0xa0};
+	raw_frame(&r, NGHTTP2_DATA, 0, 1, data, 16384);
+	tc_feed_raw(&g->t, r.buf, r.len);
+	ck_assert_int_eq(server_goaway(&g->t), -1);
+	ck_assert(!g->t.server_closed);
+	ck_assert_uint_eq(g->s.open_calls, 1);
+	r.len = 0;
+	raw_frame(&r, NGHTTP2_DATA, 0, 1, data, 16385);
+	tc_feed_raw(&g->t, r.buf, r.len);
+	ck_assert_int_eq(server_goaway(&g->t), NGHTTP2_FRAME_SIZE_ERROR);
+	ck_assert(grpc_session_done(&g->s));
+	ck_assert_uint_eq(g->stats.protocol_errors, 1);
+	ck_assert_int_eq(g->n_sent, 0);
+	free(r.buf);
+	rig_free(g);
+}
+END_TEST
+
+/* Client PINGs are answered but are not calls: a connection without a
+ * call still hears GOAWAY at its idle deadline. */
+START_TEST(test_pings_do_not_keep_idle_open)
+{
+	struct rig *g = rig_default();
+	tc_pump(&g->t);
+	uint64_t deadline = g->now + g->limits.idle_timeout_ms;
+	ck_assert_uint_eq(grpc_session_next_wake(&g->s), deadline);
+	uint64_t step = g->limits.idle_timeout_ms / 8;
+	for (unsigned i = 1; i < 8; i++) {
+		g->now += step;
+		ck_assert_int_eq(nghttp2_submit_ping(g->t.cli, NGHTTP2_FLAG_NONE, NULL), 0);
+		tc_pump(&g->t);
+		ck_assert_uint_eq(g->t.ping_acks, i);
+		ck_assert_uint_eq(grpc_session_next_wake(&g->s), deadline);
+		ck_assert_int_eq(grpc_session_tick(&g->s, g->now), GRPC_FEED_MORE);
+	}
+	ck_assert(!g->t.goaway);
+	g->now = deadline;
+	ck_assert_int_eq(grpc_session_tick(&g->s, g->now), GRPC_FEED_CLOSE);
+	tc_pump(&g->t);
+	ck_assert(g->t.goaway);
+	ck_assert_uint_eq(g->t.goaway_code, NGHTTP2_NO_ERROR);
+	ck_assert_uint_eq(g->stats.idle_timeouts, 1);
+	ck_assert_uint_eq(g->stats.floods, 0);
+	rig_free(g);
+}
+END_TEST
+
 /* Not HTTP/2 at all (an HTTP/1.1 request on the gRPC port). */
 START_TEST(test_not_http2)
 {
@@ -423,11 +503,13 @@ int main(void)
 	tcase_add_test(tc, test_empty_frame_flood);
 	tcase_add_test(tc, test_hpack_bomb);
 	tcase_add_test(tc, test_max_concurrent_streams);
+	tcase_add_test(tc, test_max_frame_size);
 	suite_add_tcase(s, tc);
 	TCase *tt = tcase_create("time");
 	tcase_add_test(tt, test_deadlines);
 	tcase_add_test(tt, test_stalled_body);
 	tcase_add_test(tt, test_idle_timeouts);
+	tcase_add_test(tt, test_pings_do_not_keep_idle_open);
 	tcase_add_test(tt, test_budget);
 	tcase_add_test(tt, test_gone_before_ack);
 	tcase_add_test(tt, test_goaway);

@@ -38,10 +38,13 @@ static struct tc_stream *call(struct rig *g, const char *path, const uint8_t *bo
 	return st;
 }
 
+/* Every answer, with a message or Trailers-Only, says which grpc-encodings
+ * a client may use. */
 static void expect_status(struct tc_stream *st, int status, const char *words)
 {
 	ck_assert_int_eq(st->http_status, 200);
 	ck_assert_int_eq(st->grpc_status, status);
+	ck_assert_str_eq(st->accept_encoding, "identity,gzip");
 	if (words)
 		ck_assert_msg(strstr(said(st), words) != NULL, "grpc-message '%s' lacks '%s'",
 			      said(st), words);
