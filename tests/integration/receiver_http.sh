@@ -3,7 +3,8 @@
 # the three signals in protobuf, gzip and JSON; every kind of bad input gets
 # its status code and the server keeps serving; slow and idle clients are cut
 # off; with the writer stopped clients get 503 + Retry-After and the
-# receiver's memory stays flat.
+# receiver's memory stays flat; the counters of all this reach the
+# supervisor (the dashboard's /api/stats).
 set -euo pipefail
 OTLPD=$1
 PORT_BASE=${2:-24330}
@@ -13,6 +14,8 @@ BENCH=$(cd "$(dirname "$0")/../../../shared/bench" && pwd)
 setup_instance
 HTTP_PORT=$((PORT_BASE + 1))
 URL=http://127.0.0.1:$HTTP_PORT
+DASH=http://127.0.0.1:$((PORT_BASE + 3))
+IDLE_MS=1000
 cat >"$WORK/otlpd.yaml" <<YAML
 output_dir: $DATA
 log_level: info
@@ -26,6 +29,7 @@ receiver:
   max_request_bytes: 4194304
   max_connections: 200
   header_timeout_ms: 1500
+  idle_timeout_ms: $IDLE_MS
   body_timeout_ms: 2000
   ack_timeout_ms: 500
 queues:
@@ -53,6 +57,30 @@ expect() {
 alive() {
 	expect "server alive after: $1" "$(post /v1/traces application/x-protobuf "$BENCH/traces_1.pb")" \
 		"200 application/x-protobuf"
+}
+
+# counters_at_least NAME=MIN...: whether each of the receiver's counters in
+# the dashboard's /api/stats has reached MIN; the ones short of it are in
+# $WORK/short.
+counters_at_least() {
+	curl -s --max-time 5 -o "$WORK/stats" "$DASH/api/stats" || return 1
+	python3 - "$WORK/stats" "$@" >"$WORK/short" <<'PY'
+import json, sys
+try:
+    got = json.load(open(sys.argv[1]))["processes"]["receiver"]
+except (ValueError, KeyError) as e:
+    sys.exit(f"no receiver counters in /api/stats ({e!r})")
+want = [a.split("=") for a in sys.argv[2:]]
+short = [f"{n}={got.get(n)} (want >= {m})" for n, m in want if got.get(n, -1) < int(m)]
+print("; ".join(short))
+sys.exit(1 if short else 0)
+PY
+}
+
+# counter NAME: the receiver's counter as /api/stats shows it now.
+counter() {
+	curl -s --max-time 5 "$DASH/api/stats" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["processes"]["receiver"][sys.argv[1]])' "$1"
 }
 
 PB=application/x-protobuf
@@ -145,6 +173,52 @@ alive "415, 405, 404, 431"
 pass "415, 405 with Allow, 404, 431 for 10k headers"
 
 # ---- slow and idle clients ----
+wait_until 10 counters_at_least http_requests_traces=1 >/dev/null || fail "no receiver counters in /api/stats"
+idle_before=$(counter http_timeouts_idle)
+# One request on a keep-alive connection, then nothing: the server closes
+# it after idle_timeout_ms, not before.
+idle_s=$(python3 - "$HTTP_PORT" "$BENCH/traces_1.pb" "$IDLE_MS" <<'PY'
+import socket, sys, time
+port, body, idle_s = int(sys.argv[1]), open(sys.argv[2], "rb").read(), int(sys.argv[3]) / 1000
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"POST /v1/traces HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-protobuf\r\n"
+          b"Content-Length: %d\r\n\r\n" % len(body) + body)
+s.settimeout(10)
+got = b""
+while b"\r\n\r\n" not in got:
+    chunk = s.recv(65536)
+    if not chunk:
+        sys.exit("closed before the response")
+    got += chunk
+head, rest = got.split(b"\r\n\r\n", 1)
+lines = head.decode("latin-1").lower().split("\r\n")
+if not lines[0].startswith("http/1.1 200 "):
+    sys.exit(f"answer: {lines[0]}")
+if "connection: close" in lines:
+    sys.exit("the 200 closes the connection")
+length = next(int(l.split(":", 1)[1]) for l in lines if l.startswith("content-length:"))
+while len(rest) < length:
+    chunk = s.recv(65536)
+    if not chunk:
+        sys.exit("closed in the middle of the response")
+    rest += chunk
+start = time.monotonic()
+try:
+    extra = s.recv(1)
+except socket.timeout:
+    sys.exit("the idle connection is still open after 10 s")
+took = time.monotonic() - start
+if extra:
+    sys.exit(f"unexpected bytes after the response: {extra!r}")
+if took < idle_s * 0.9:
+    sys.exit(f"closed after {took:.2f} s, before the idle timeout of {idle_s} s")
+print(f"{took:.1f}")
+PY
+) || fail "idle keep-alive connection"
+wait_until 10 counters_at_least "http_timeouts_idle=$((idle_before + 1))" ||
+	fail "idle timeout not counted: $(cat "$WORK/short")"
+pass "an idle keep-alive connection is closed after idle_timeout_ms (${idle_s} s) and counted"
+
 exec {s}<>/dev/tcp/127.0.0.1/$HTTP_PORT
 (
 	req='POST /v1/traces HTTP/1.1'
@@ -201,6 +275,15 @@ pass "after kill -CONT the writer takes data again: 200"
 kill -0 "$rpid" || fail "the receiver died"
 [ "$(child_pid receiver)" = "$rpid" ] || fail "the receiver was restarted"
 pass "one receiver process served every case"
+
+# Every refusal above is counted by reason and reaches the supervisor.
+wait_until 10 counters_at_least http_requests_traces=30 http_items_accepted_traces=3000 \
+	http_rejects_too_large=3 http_rejects_bad_request=8 http_rejects_unsupported_type=4 \
+	http_rejects_not_found=1 http_rejects_method_not_allowed=2 http_rejects_header_too_large=1 \
+	http_rejects_no_credit=1 http_rejects_slow_client=1 http_timeouts_header=1 \
+	http_connections_evicted_idle=1 http_responses_5xx=40 ||
+	fail "receiver counters in /api/stats: $(cat "$WORK/short")"
+pass "/api/stats: requests and items accepted, rejects by reason, timeouts, evictions"
 
 # Shutdown with a client connected: the idle connection is closed, the
 # receiver exits 0.

@@ -218,7 +218,10 @@ START_TEST(test_partial_success)
 	ck_assert_uint_eq(check.rejected, 0);
 	otlp_http_acked(&g->h, g->sent[0].token, 0);
 	ck_assert(said(g, "HTTP/1.1 200 OK"));
-	ck_assert(said(g, "\"partialSuccess\":{\"rejectedSpans\":\"1\""));
+	ck_assert(said(g, "\"partialSuccess\":{\"rejectedSpans\":\"1\","));
+	/* The message names the bad field so that the sender can fix it. */
+	ck_assert(said(g, "\"errorMessage\":\""));
+	ck_assert(said(g, "trace_id"));
 	ck_assert_uint_eq(g->h.stats.items_rejected[OTLP_SIGNAL_TRACES], 1);
 	ck_assert_uint_eq(g->h.stats.items_accepted[OTLP_SIGNAL_TRACES], 99);
 	free(g->sent[0].buf);
