@@ -7,7 +7,9 @@
 #include "arrow_column.h"
 
 /* A schema and the record batch being built for it: one column builder per
- * field, all of the same row count between rows. A row is appended column
+ * field, all of the same row count between rows, and the dictionaries of
+ * its dictionary columns (docs/arrow-schema.md: values shared by many rows,
+ * as a resource's, are stored once per batch). A row is appended column
  * by column and counted by arrow_batch_end_row(); when any append of a row
  * fails, arrow_batch_truncate(b, b->rows) takes the partial row back out. */
 
@@ -23,6 +25,12 @@ struct arrow_schema {
 struct arrow_batch {
 	const struct arrow_schema *schema;
 	struct arrow_column *cols; /* owned, schema->count of them */
+	/* owned, schema->count of them: the dictionary values of each
+	 * dictionary column (Utf8, no nulls); unused for the others */
+	struct arrow_column *dicts;
+	uint32_t ndict;                            /* dictionary columns ... */
+	uint8_t dict_cols[ARROW_SCHEMA_MAX_FIELDS]; /* ... and their indices */
+	uint64_t generation; /* counts resets: a dictionary index is good for one */
 	uint32_t rows;
 	/* For arrow_batch_bytes() on every row: */
 	size_t fixed_row_bytes;  /* of all fixed-width columns */
@@ -41,8 +49,13 @@ void arrow_batch_truncate(struct arrow_batch *b, uint32_t rows);
 int arrow_batch_end_row(struct arrow_batch *b);
 /* -EINVAL unless every column has exactly b->rows values. */
 int arrow_batch_check(const struct arrow_batch *b);
-/* Bytes the batch's buffers hold, without padding and metadata; bitmaps
- * are counted for every nullable column, so this is an upper bound. */
+/* Puts a value into column col's dictionary, unless it is the last one
+ * there, and gives its index. Values stay until the batch is reset. */
+int arrow_batch_dict_put(struct arrow_batch *b, uint32_t col, const void *p, size_t n,
+			 int32_t *index);
+/* Bytes the batch's buffers and dictionaries hold, without padding and
+ * metadata; bitmaps are counted for every nullable column, so this is an
+ * upper bound. */
 size_t arrow_batch_bytes(const struct arrow_batch *b);
 
 #endif

@@ -7,11 +7,13 @@
 
 static bool is_var(const struct arrow_field *f)
 {
-	return f->type == ARROW_UTF8 || f->type == ARROW_BINARY;
+	return (f->type == ARROW_UTF8 && !f->dict) || f->type == ARROW_BINARY;
 }
 
 int32_t arrow_type_width(const struct arrow_field *f)
 {
+	if (f->dict)
+		return 4;
 	switch (f->type) {
 	case ARROW_FIXED_BINARY:
 		return f->byte_width;
@@ -32,7 +34,8 @@ int32_t arrow_type_width(const struct arrow_field *f)
 
 int arrow_column_init(struct arrow_column *c, const struct arrow_field *f)
 {
-	if (f->type == ARROW_FIXED_BINARY && f->byte_width <= 0)
+	if ((f->type == ARROW_FIXED_BINARY && f->byte_width <= 0) ||
+	    (f->dict && f->type != ARROW_UTF8))
 		return -EINVAL;
 	*c = (struct arrow_column){.field = f, .width = arrow_type_width(f)};
 	return 0;

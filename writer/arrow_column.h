@@ -32,6 +32,10 @@ struct arrow_field {
 	enum arrow_type type;
 	int32_t byte_width; /* ARROW_FIXED_BINARY only */
 	bool nullable;
+	/* ARROW_UTF8 only: dictionary encoded. The column holds int32 indices
+	 * (appended with arrow_column_append_i32) into a dictionary of its
+	 * batch (arrow_batch_dict_put), which goes out before the batch. */
+	bool dict;
 };
 
 /* Offsets are int32, so one column of one batch holds less than 2 GiB. */
@@ -55,7 +59,8 @@ void arrow_column_reset(struct arrow_column *c);
 /* Back to rows rows (rows <= length). */
 void arrow_column_truncate(struct arrow_column *c, uint32_t rows);
 int arrow_column_append_null(struct arrow_column *c);
-/* Width in bytes of one fixed-size value; 0 for Utf8, Binary and Bool. */
+/* Width in bytes of one fixed-size value (4, an index, for a dictionary
+ * column); 0 for Utf8, Binary and Bool. */
 int32_t arrow_type_width(const struct arrow_field *f);
 
 /* Out of line: the bitmap needs another byte. */

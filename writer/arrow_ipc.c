@@ -11,6 +11,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 enum {
 	MD_VERSION_V5 = 4,
 	HEADER_SCHEMA = 1,
+	HEADER_DICTIONARY_BATCH = 2,
 	HEADER_RECORD_BATCH = 3,
 	TYPE_INT = 2,
 	TYPE_FLOATING_POINT = 3,
@@ -27,6 +28,9 @@ enum { SCHEMA_ENDIANNESS, SCHEMA_FIELDS, SCHEMA_CUSTOM_METADATA };
 enum { FIELD_NAME, FIELD_NULLABLE, FIELD_TYPE_TYPE, FIELD_TYPE, FIELD_DICTIONARY, FIELD_CHILDREN };
 enum { KEYVALUE_KEY, KEYVALUE_VALUE };
 enum { RECORD_BATCH_LENGTH, RECORD_BATCH_NODES, RECORD_BATCH_BUFFERS };
+enum { DICT_ENCODING_ID, DICT_ENCODING_INDEX_TYPE };
+enum { DICT_BATCH_ID, DICT_BATCH_DATA };
+enum { INT_BIT_WIDTH, INT_IS_SIGNED };
 
 const uint8_t arrow_ipc_eos[ARROW_IPC_EOS_LEN] = {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0};
 
@@ -114,16 +118,40 @@ static int type_table(struct fb_builder *fb, const struct arrow_field *f, uint8_
 	return err ? err : fb_table_end(fb, out);
 }
 
-static int field_table(struct fb_builder *fb, const struct arrow_field *f, fb_ref *out)
+/* A dictionary column's DictionaryEncoding: int32 indices, the field's
+ * position as the dictionary id. */
+static int dictionary_table(struct fb_builder *fb, uint32_t id, fb_ref *out)
+{
+	fb_ref index_type = 0;
+	int err = fb_table_start(fb);
+	if (!err)
+		err = fb_add_i32(fb, INT_BIT_WIDTH, 32);
+	if (!err)
+		err = fb_add_u8(fb, INT_IS_SIGNED, 1);
+	if (!err)
+		err = fb_table_end(fb, &index_type);
+	if (!err)
+		err = fb_table_start(fb);
+	if (!err)
+		err = fb_add_i64(fb, DICT_ENCODING_ID, id);
+	if (!err)
+		err = fb_add_ref(fb, DICT_ENCODING_INDEX_TYPE, index_type);
+	return err ? err : fb_table_end(fb, out);
+}
+
+static int field_table(struct fb_builder *fb, const struct arrow_field *f, uint32_t index,
+		       fb_ref *out)
 {
 	uint8_t type_type = 0;
-	fb_ref type = 0, name = 0, children = 0;
+	fb_ref type = 0, name = 0, children = 0, dict = 0;
 	int err = type_table(fb, f, &type_type, &type);
 	if (!err)
 		err = fb_string(fb, f->name, strlen(f->name), &name);
 	/* Readers (Arrow C++) want the children vector even when empty. */
 	if (!err)
 		err = fb_ref_vector(fb, NULL, 0, &children);
+	if (!err && f->dict)
+		err = dictionary_table(fb, index, &dict);
 	if (!err)
 		err = fb_table_start(fb);
 	if (!err)
@@ -134,6 +162,8 @@ static int field_table(struct fb_builder *fb, const struct arrow_field *f, fb_re
 		err = fb_add_u8(fb, FIELD_TYPE_TYPE, type_type);
 	if (!err)
 		err = fb_add_ref(fb, FIELD_TYPE, type);
+	if (!err && f->dict)
+		err = fb_add_ref(fb, FIELD_DICTIONARY, dict);
 	if (!err)
 		err = fb_add_ref(fb, FIELD_CHILDREN, children);
 	return err ? err : fb_table_end(fb, out);
@@ -161,7 +191,7 @@ static int schema_message(struct fb_builder *fb, const struct arrow_schema *s, s
 	fb_ref field_vec = 0, meta_vec = 0, schema = 0;
 	int err = 0;
 	for (uint32_t i = 0; !err && i < s->count; i++)
-		err = field_table(fb, &s->fields[i], &fields[i]);
+		err = field_table(fb, &s->fields[i], i, &fields[i]);
 	if (!err)
 		err = fb_ref_vector(fb, fields, s->count, &field_vec);
 	if (!err)
@@ -238,9 +268,8 @@ static int add_column(struct arrow_ipc_encoder *e, const struct arrow_column *c,
 	int err = abuf_append(&e->nodes, node, sizeof node);
 	if (!err)
 		err = add_buffer(e, c->validity.data, c->null_count ? c->validity.len : 0, offset);
-	enum arrow_type t = c->field->type;
-	if (!err && (t == ARROW_UTF8 || t == ARROW_BINARY)) {
-		/* Even 0 rows have one offset. */
+	if (!err && c->width == 0 && c->field->type != ARROW_BOOL) {
+		/* Utf8, Binary: even 0 rows have one offset. */
 		if (c->offsets.len)
 			err = add_buffer(e, c->offsets.data, c->offsets.len, offset);
 		else
@@ -251,10 +280,10 @@ static int add_column(struct arrow_ipc_encoder *e, const struct arrow_column *c,
 	return err;
 }
 
-static int reserve_iov(struct arrow_ipc_encoder *e, uint32_t columns)
+/* Per message, its head and up to three buffers (with padding) per column. */
+static int reserve_iov(struct arrow_ipc_encoder *e, const struct arrow_batch *b)
 {
-	/* The head, then per column up to three buffers with their padding. */
-	int need = 1 + (int)columns * 6;
+	int need = 1 + (int)b->schema->count * 6 + (int)b->ndict * (1 + 6);
 	if (need <= e->iov_cap)
 		return 0;
 	struct iovec *iov = realloc(e->iov, (size_t)need * sizeof *iov);
@@ -265,52 +294,107 @@ static int reserve_iov(struct arrow_ipc_encoder *e, uint32_t columns)
 	return 0;
 }
 
-static int record_batch_meta(struct arrow_ipc_encoder *e, const struct arrow_batch *b,
-			     size_t body_len)
+/* The RecordBatch table of the nodes and buffers collected. */
+static int record_batch_table(struct arrow_ipc_encoder *e, uint32_t rows, fb_ref *out)
 {
 	struct fb_builder *fb = &e->fb;
-	fb_ref nodes = 0, buffers = 0, rb = 0;
-	fb_reset(fb);
+	fb_ref nodes = 0, buffers = 0;
 	int err = fb_struct_vector(fb, e->buffers.data, e->buffers.len / 16, 16, 8, &buffers);
 	if (!err)
 		err = fb_struct_vector(fb, e->nodes.data, e->nodes.len / 16, 16, 8, &nodes);
 	if (!err)
 		err = fb_table_start(fb);
 	if (!err)
-		err = fb_add_i64(fb, RECORD_BATCH_LENGTH, b->rows);
+		err = fb_add_i64(fb, RECORD_BATCH_LENGTH, rows);
 	if (!err)
 		err = fb_add_ref(fb, RECORD_BATCH_NODES, nodes);
 	if (!err)
 		err = fb_add_ref(fb, RECORD_BATCH_BUFFERS, buffers);
+	return err ? err : fb_table_end(fb, out);
+}
+
+/* Starts a message: a slot for its head, filled in by end_message. */
+static void begin_message(struct arrow_ipc_encoder *e)
+{
+	e->msgs[e->nmsgs] = (struct arrow_ipc_msg){.slot = e->iovcnt, .head_at = e->head.len};
+	add_iov(e, NULL, 0);
+	e->nodes.len = 0;
+	e->buffers.len = 0;
+}
+
+static int end_message(struct arrow_ipc_encoder *e, uint8_t header_type, fb_ref header,
+		       size_t body_len)
+{
+	int err = finish_message(&e->fb, header_type, header, (int64_t)body_len, &e->head);
+	if (err)
+		return err;
+	struct arrow_ipc_msg *m = &e->msgs[e->nmsgs++];
+	m->head_len = e->head.len - m->head_at;
+	e->len += m->head_len + body_len;
+	return 0;
+}
+
+/* Column col's dictionary as a DictionaryBatch that replaces the one before
+ * (stream files allow that), so each batch carries its own. */
+static int dictionary_message(struct arrow_ipc_encoder *e, const struct arrow_batch *b,
+			      uint32_t col)
+{
+	const struct arrow_column *d = &b->dicts[col];
+	fb_ref data = 0, dict = 0;
+	size_t body = 0;
+	begin_message(e);
+	fb_reset(&e->fb);
+	int err = add_column(e, d, &body);
 	if (!err)
-		err = fb_table_end(fb, &rb);
-	e->head.len = 0;
-	return err ? err : finish_message(fb, HEADER_RECORD_BATCH, rb, (int64_t)body_len, &e->head);
+		err = record_batch_table(e, d->length, &data);
+	if (!err)
+		err = fb_table_start(&e->fb);
+	if (!err)
+		err = fb_add_i64(&e->fb, DICT_BATCH_ID, col);
+	if (!err)
+		err = fb_add_ref(&e->fb, DICT_BATCH_DATA, data);
+	if (!err)
+		err = fb_table_end(&e->fb, &dict);
+	return err ? err : end_message(e, HEADER_DICTIONARY_BATCH, dict, body);
+}
+
+static int record_batch_message(struct arrow_ipc_encoder *e, const struct arrow_batch *b)
+{
+	fb_ref rb = 0;
+	size_t body = 0;
+	begin_message(e);
+	fb_reset(&e->fb);
+	int err = 0;
+	for (uint32_t i = 0; !err && i < b->schema->count; i++)
+		err = add_column(e, &b->cols[i], &body);
+	if (!err)
+		err = record_batch_table(e, b->rows, &rb);
+	return err ? err : end_message(e, HEADER_RECORD_BATCH, rb, body);
 }
 
 int arrow_ipc_record_batch(struct arrow_ipc_encoder *e, const struct arrow_batch *b)
 {
-	uint32_t n = b->schema->count;
 	e->iovcnt = 0;
 	e->len = 0;
-	e->nodes.len = 0;
-	e->buffers.len = 0;
+	e->nmsgs = 0;
+	e->head.len = 0;
 	int err = arrow_batch_check(b);
 	if (!err)
-		err = reserve_iov(e, n);
-	if (err)
-		return err;
-	add_iov(e, NULL, 0); /* the head, filled in once the body is known */
-	size_t body = 0;
-	for (uint32_t i = 0; !err && i < n; i++)
-		err = add_column(e, &b->cols[i], &body);
+		err = reserve_iov(e, b);
+	for (uint32_t i = 0; !err && i < b->ndict; i++)
+		err = dictionary_message(e, b, b->dict_cols[i]);
 	if (!err)
-		err = record_batch_meta(e, b, body);
+		err = record_batch_message(e, b);
 	if (err) {
 		e->iovcnt = 0;
+		e->len = 0;
 		return err;
 	}
-	e->iov[0] = (struct iovec){.iov_base = e->head.data, .iov_len = e->head.len};
-	e->len = e->head.len + body;
+	/* The heads are in place now that e->head no longer moves. */
+	for (uint32_t i = 0; i < e->nmsgs; i++) {
+		const struct arrow_ipc_msg *m = &e->msgs[i];
+		e->iov[m->slot] = (struct iovec){.iov_base = e->head.data + m->head_at,
+						 .iov_len = m->head_len};
+	}
 	return 0;
 }

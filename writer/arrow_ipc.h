@@ -21,18 +21,27 @@ extern const uint8_t arrow_ipc_eos[ARROW_IPC_EOS_LEN];
 /* Appends the schema message for s to out. */
 int arrow_ipc_schema(const struct arrow_schema *s, struct abuf *out);
 
-/* Encodes record batches as a list of iovecs: the message head (marker,
- * length, metadata) from the encoder's own memory, the body straight from
- * the column builders, so a batch goes to disk with one writev and no copy. */
+/* Encodes record batches as a list of iovecs: the dictionary batches of
+ * its dictionary columns, then the record batch. Message heads (marker,
+ * length, metadata) come from the encoder's own memory, bodies straight
+ * from the column builders, so a batch goes to disk with no copy. */
+struct arrow_ipc_msg {
+	int slot;        /* its head's iovec */
+	size_t head_at;  /* ... at this offset of head */
+	size_t head_len;
+};
+
 struct arrow_ipc_encoder {
 	struct fb_builder fb;
-	struct abuf head;    /* marker, length, metadata, padding */
+	struct abuf head;    /* every message's marker, length, metadata, padding */
 	struct abuf nodes;   /* FieldNode structs being collected */
 	struct abuf buffers; /* Buffer structs being collected */
 	struct iovec *iov;   /* owned */
 	int iov_cap;
 	int iovcnt;          /* of the last batch encoded */
 	size_t len;          /* total bytes of the last batch encoded */
+	struct arrow_ipc_msg msgs[ARROW_SCHEMA_MAX_FIELDS + 1];
+	uint32_t nmsgs;
 };
 
 void arrow_ipc_encoder_init(struct arrow_ipc_encoder *e);

@@ -31,19 +31,28 @@ extern const struct arrow_schema rows_metric_schema;
 extern const struct arrow_schema rows_log_schema;
 const struct arrow_schema *rows_schema(enum otlp_signal s);
 
+/* Columns every schema ends with: the resource's and the scope's. */
+#define ROWS_COMMON_COUNT 10
+
 /* Resource and scope values shared by all rows under them, encoded once. */
 struct row_context {
 	struct abuf resource_attributes; /* JSON; owned, reused */
 	struct abuf resource_entity_refs;
 	struct abuf scope_attributes;
-	/* Strings of the resource and scope, with their lengths (each row
-	 * copies them). service_name.p NULL: no string service.name. */
+	/* Strings of the resource and scope, with their lengths (they go into
+	 * the batch's dictionaries). service_name.p NULL: no string
+	 * service.name. */
 	struct row_text {
 		const char *p;
 		size_t len;
 	} service_name, resource_schema_url, scope_name, scope_version, scope_schema_url;
 	uint32_t resource_dropped;
 	uint32_t scope_dropped;
+	/* Where these values are in the dictionaries of dict_batch, while its
+	 * generation is dict_generation; -1: null. */
+	const struct arrow_batch *dict_batch;
+	uint64_t dict_generation;
+	int32_t dict_index[ROWS_COMMON_COUNT];
 };
 
 struct row_sink {

@@ -10,6 +10,11 @@ static struct row_text text_of(const char *s)
 	return s ? (struct row_text){s, strlen(s)} : (struct row_text){"", 0};
 }
 
+static struct row_text text_of_buf(const struct abuf *b)
+{
+	return b->len ? (struct row_text){(const char *)b->data, b->len} : (struct row_text){"", 0};
+}
+
 static const char *service_name(const OtlpResource *r)
 {
 	for (size_t i = 0; r && i < r->n_attributes; i++) {
@@ -24,6 +29,7 @@ static const char *service_name(const OtlpResource *r)
 
 int rows_set_resource(struct row_context *x, const OtlpResource *r, const char *schema_url)
 {
+	x->dict_batch = NULL;
 	x->resource_attributes.len = 0;
 	x->resource_entity_refs.len = 0;
 	int err = otlp_json_attributes(&x->resource_attributes, r ? r->attributes : NULL,
@@ -40,6 +46,7 @@ int rows_set_resource(struct row_context *x, const OtlpResource *r, const char *
 
 int rows_set_scope(struct row_context *x, const OtlpScope *scope, const char *schema_url)
 {
+	x->dict_batch = NULL;
 	x->scope_attributes.len = 0;
 	int err = otlp_json_attributes(&x->scope_attributes, scope ? scope->attributes : NULL,
 				       scope ? scope->n_attributes : 0);
@@ -50,36 +57,53 @@ int rows_set_scope(struct row_context *x, const OtlpScope *scope, const char *sc
 	return err;
 }
 
-static int append_text(struct arrow_column *c, struct row_text t)
+/* Puts the resource's and scope's strings into the batch's dictionaries:
+ * once per batch and resource or scope, not once per row. */
+static int put_dictionaries(struct row_sink *s, uint32_t first)
 {
-	return arrow_column_append_bytes(c, t.p, t.len);
+	struct row_context *x = &s->ctx;
+	struct arrow_batch *b = s->batch;
+	if (x->dict_batch == b && x->dict_generation == b->generation)
+		return 0;
+	const struct row_text values[ROWS_COMMON_COUNT] = {
+		[ROWS_C_SERVICE_NAME] = x->service_name,
+		[ROWS_C_RESOURCE_ATTRIBUTES] = text_of_buf(&x->resource_attributes),
+		[ROWS_C_SCOPE_NAME] = x->scope_name,
+		[ROWS_C_SCOPE_VERSION] = x->scope_version,
+		[ROWS_C_RESOURCE_SCHEMA_URL] = x->resource_schema_url,
+		[ROWS_C_RESOURCE_ENTITY_REFS] = text_of_buf(&x->resource_entity_refs),
+		[ROWS_C_SCOPE_ATTRIBUTES] = text_of_buf(&x->scope_attributes),
+		[ROWS_C_SCOPE_SCHEMA_URL] = x->scope_schema_url,
+	};
+	x->dict_batch = NULL;
+	for (uint32_t i = 0; i < ROWS_COMMON_COUNT; i++) {
+		x->dict_index[i] = -1;
+		if (!b->schema->fields[first + i].dict || !values[i].p)
+			continue;
+		int err = arrow_batch_dict_put(b, first + i, values[i].p, values[i].len,
+					       &x->dict_index[i]);
+		if (err)
+			return err;
+	}
+	x->dict_batch = b;
+	x->dict_generation = b->generation;
+	return 0;
 }
 
-int rows_append_common(const struct row_context *x, struct arrow_column *c)
+int rows_append_common(struct row_sink *s, uint32_t first)
 {
-	int err = x->service_name.p ? append_text(&c[0], x->service_name)
-				    : arrow_column_append_null(&c[0]);
+	int err = put_dictionaries(s, first);
+	const struct row_context *x = &s->ctx;
+	struct arrow_column *c = &s->batch->cols[first];
+	for (uint32_t i = 0; !err && i < ROWS_COMMON_COUNT; i++) {
+		if (c[i].field->dict)
+			err = x->dict_index[i] < 0 ? arrow_column_append_null(&c[i])
+						   : arrow_column_append_i32(&c[i], x->dict_index[i]);
+	}
 	if (!err)
-		err = arrow_column_append_bytes(&c[1], x->resource_attributes.data,
-						x->resource_attributes.len);
+		err = arrow_column_append_u32(&c[ROWS_C_RESOURCE_DROPPED], x->resource_dropped);
 	if (!err)
-		err = append_text(&c[2], x->scope_name);
-	if (!err)
-		err = append_text(&c[3], x->scope_version);
-	if (!err)
-		err = arrow_column_append_u32(&c[4], x->resource_dropped);
-	if (!err)
-		err = append_text(&c[5], x->resource_schema_url);
-	if (!err)
-		err = arrow_column_append_bytes(&c[6], x->resource_entity_refs.data,
-						x->resource_entity_refs.len);
-	if (!err)
-		err = arrow_column_append_bytes(&c[7], x->scope_attributes.data,
-						x->scope_attributes.len);
-	if (!err)
-		err = arrow_column_append_u32(&c[8], x->scope_dropped);
-	if (!err)
-		err = append_text(&c[9], x->scope_schema_url);
+		err = arrow_column_append_u32(&c[ROWS_C_SCOPE_DROPPED], x->scope_dropped);
 	return err;
 }
 

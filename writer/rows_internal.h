@@ -8,21 +8,33 @@
 #include "otlp_json.h"
 #include "rows.h"
 
-/* Every schema ends with these columns, in this order. */
+/* Every schema ends with these columns, in this order: the resource's and
+ * the scope's, the strings dictionary encoded (stored once per batch). */
 #define ROWS_COMMON_FIELDS                                                   \
-	{"service_name", ARROW_UTF8, 0, true},                               \
-	{"resource_attributes", ARROW_UTF8, 0, false},                       \
-	{"scope_name", ARROW_UTF8, 0, false},                                \
-	{"scope_version", ARROW_UTF8, 0, false},                             \
-	{"resource_dropped_attributes_count", ARROW_UINT32, 0, false},       \
-	{"resource_schema_url", ARROW_UTF8, 0, false},                       \
-	{"resource_entity_refs", ARROW_UTF8, 0, false},                      \
-	{"scope_attributes", ARROW_UTF8, 0, false},                          \
-	{"scope_dropped_attributes_count", ARROW_UINT32, 0, false},          \
-	{"scope_schema_url", ARROW_UTF8, 0, false}
-#define ROWS_COMMON_COUNT 10
+	{"service_name", ARROW_UTF8, 0, true, true},                         \
+	{"resource_attributes", ARROW_UTF8, 0, false, true},                 \
+	{"scope_name", ARROW_UTF8, 0, false, true},                          \
+	{"scope_version", ARROW_UTF8, 0, false, true},                       \
+	{"resource_dropped_attributes_count", ARROW_UINT32, 0, false, false}, \
+	{"resource_schema_url", ARROW_UTF8, 0, false, true},                 \
+	{"resource_entity_refs", ARROW_UTF8, 0, false, true},                \
+	{"scope_attributes", ARROW_UTF8, 0, false, true},                    \
+	{"scope_dropped_attributes_count", ARROW_UINT32, 0, false, false},    \
+	{"scope_schema_url", ARROW_UTF8, 0, false, true}
+enum rows_common_column {
+	ROWS_C_SERVICE_NAME,
+	ROWS_C_RESOURCE_ATTRIBUTES,
+	ROWS_C_SCOPE_NAME,
+	ROWS_C_SCOPE_VERSION,
+	ROWS_C_RESOURCE_DROPPED,
+	ROWS_C_RESOURCE_SCHEMA_URL,
+	ROWS_C_RESOURCE_ENTITY_REFS,
+	ROWS_C_SCOPE_ATTRIBUTES,
+	ROWS_C_SCOPE_DROPPED,
+	ROWS_C_SCOPE_SCHEMA_URL,
+};
 
-#define ROWS_SCHEMA_VERSION "1"
+#define ROWS_SCHEMA_VERSION "2"
 
 typedef Opentelemetry__Proto__Resource__V1__Resource OtlpResource;
 typedef Opentelemetry__Proto__Common__V1__InstrumentationScope OtlpScope;
@@ -30,8 +42,9 @@ typedef Opentelemetry__Proto__Common__V1__InstrumentationScope OtlpScope;
 /* Encodes the resource's / scope's shared values into s->ctx. */
 int rows_set_resource(struct row_context *x, const OtlpResource *r, const char *schema_url);
 int rows_set_scope(struct row_context *x, const OtlpScope *scope, const char *schema_url);
-/* Appends the common columns of one row, from cols[0] on. */
-int rows_append_common(const struct row_context *x, struct arrow_column *cols);
+/* Appends the common columns of one row, from column `first` of the sink's
+ * batch on. */
+int rows_append_common(struct row_sink *s, uint32_t first);
 
 /* True when the batch takes no more rows: return ROWS_FULL before a row. */
 bool rows_full(const struct row_sink *s);

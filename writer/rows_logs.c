@@ -23,18 +23,18 @@ enum log_column {
 };
 
 static const struct arrow_field log_fields[] = {
-	{"time_unix_nano", ARROW_UINT64, 0, false},
-	{"observed_time_unix_nano", ARROW_UINT64, 0, false},
-	{"severity_number", ARROW_INT32, 0, false},
-	{"severity_text", ARROW_UTF8, 0, false},
-	{"body", ARROW_UTF8, 0, true},
-	{"body_type", ARROW_UTF8, 0, true},
-	{"attributes", ARROW_UTF8, 0, false},
-	{"trace_id", ARROW_FIXED_BINARY, 16, true},
-	{"span_id", ARROW_FIXED_BINARY, 8, true},
-	{"flags", ARROW_UINT32, 0, false},
-	{"event_name", ARROW_UTF8, 0, false},
-	{"dropped_attributes_count", ARROW_UINT32, 0, false},
+	{"time_unix_nano", ARROW_UINT64, 0, false, false},
+	{"observed_time_unix_nano", ARROW_UINT64, 0, false, false},
+	{"severity_number", ARROW_INT32, 0, false, false},
+	{"severity_text", ARROW_UTF8, 0, false, false},
+	{"body", ARROW_UTF8, 0, true, false},
+	{"body_type", ARROW_UTF8, 0, true, false},
+	{"attributes", ARROW_UTF8, 0, false, false},
+	{"trace_id", ARROW_FIXED_BINARY, 16, true, false},
+	{"span_id", ARROW_FIXED_BINARY, 8, true, false},
+	{"flags", ARROW_UINT32, 0, false, false},
+	{"event_name", ARROW_UTF8, 0, false, false},
+	{"dropped_attributes_count", ARROW_UINT32, 0, false, false},
 	ROWS_COMMON_FIELDS,
 };
 
@@ -121,7 +121,7 @@ static int log_row(struct row_sink *s, const LogRecord *lr)
 	if (!err)
 		err = arrow_column_append_u32(&c[L_DROPPED_ATTRIBUTES], lr->dropped_attributes_count);
 	if (!err)
-		err = rows_append_common(&s->ctx, &c[L_COMMON]);
+		err = rows_append_common(s, L_COMMON);
 	return err;
 }
 

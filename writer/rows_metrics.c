@@ -49,34 +49,34 @@ enum metric_column {
 };
 
 static const struct arrow_field metric_fields[] = {
-	{"metric_name", ARROW_UTF8, 0, false},
-	{"description", ARROW_UTF8, 0, false},
-	{"unit", ARROW_UTF8, 0, false},
-	{"metric_type", ARROW_UTF8, 0, false},
-	{"timestamp_unix_nano", ARROW_UINT64, 0, false},
-	{"start_time_unix_nano", ARROW_UINT64, 0, false},
-	{"value", ARROW_FLOAT64, 0, true},
-	{"value_int", ARROW_INT64, 0, true},
-	{"aggregation_temporality", ARROW_INT32, 0, true},
-	{"is_monotonic", ARROW_BOOL, 0, true},
-	{"count", ARROW_UINT64, 0, true},
-	{"sum", ARROW_FLOAT64, 0, true},
-	{"min", ARROW_FLOAT64, 0, true},
-	{"max", ARROW_FLOAT64, 0, true},
-	{"bucket_counts", ARROW_UTF8, 0, true},
-	{"explicit_bounds", ARROW_UTF8, 0, true},
-	{"scale", ARROW_INT32, 0, true},
-	{"zero_count", ARROW_UINT64, 0, true},
-	{"zero_threshold", ARROW_FLOAT64, 0, true},
-	{"positive_offset", ARROW_INT32, 0, true},
-	{"positive_bucket_counts", ARROW_UTF8, 0, true},
-	{"negative_offset", ARROW_INT32, 0, true},
-	{"negative_bucket_counts", ARROW_UTF8, 0, true},
-	{"quantile_values", ARROW_UTF8, 0, true},
-	{"exemplars", ARROW_UTF8, 0, false},
-	{"flags", ARROW_UINT32, 0, false},
-	{"attributes", ARROW_UTF8, 0, false},
-	{"metric_metadata", ARROW_UTF8, 0, false},
+	{"metric_name", ARROW_UTF8, 0, false, false},
+	{"description", ARROW_UTF8, 0, false, false},
+	{"unit", ARROW_UTF8, 0, false, false},
+	{"metric_type", ARROW_UTF8, 0, false, false},
+	{"timestamp_unix_nano", ARROW_UINT64, 0, false, false},
+	{"start_time_unix_nano", ARROW_UINT64, 0, false, false},
+	{"value", ARROW_FLOAT64, 0, true, false},
+	{"value_int", ARROW_INT64, 0, true, false},
+	{"aggregation_temporality", ARROW_INT32, 0, true, false},
+	{"is_monotonic", ARROW_BOOL, 0, true, false},
+	{"count", ARROW_UINT64, 0, true, false},
+	{"sum", ARROW_FLOAT64, 0, true, false},
+	{"min", ARROW_FLOAT64, 0, true, false},
+	{"max", ARROW_FLOAT64, 0, true, false},
+	{"bucket_counts", ARROW_UTF8, 0, true, false},
+	{"explicit_bounds", ARROW_UTF8, 0, true, false},
+	{"scale", ARROW_INT32, 0, true, false},
+	{"zero_count", ARROW_UINT64, 0, true, false},
+	{"zero_threshold", ARROW_FLOAT64, 0, true, false},
+	{"positive_offset", ARROW_INT32, 0, true, false},
+	{"positive_bucket_counts", ARROW_UTF8, 0, true, false},
+	{"negative_offset", ARROW_INT32, 0, true, false},
+	{"negative_bucket_counts", ARROW_UTF8, 0, true, false},
+	{"quantile_values", ARROW_UTF8, 0, true, false},
+	{"exemplars", ARROW_UTF8, 0, false, false},
+	{"flags", ARROW_UINT32, 0, false, false},
+	{"attributes", ARROW_UTF8, 0, false, false},
+	{"metric_metadata", ARROW_UTF8, 0, false, false},
 	ROWS_COMMON_FIELDS,
 };
 
@@ -224,7 +224,7 @@ static int point_row(struct row_sink *s, const Metric *m, const struct point *p)
 									   m->metadata,
 									   m->n_metadata));
 	if (!err)
-		err = rows_append_common(&s->ctx, &c[M_COMMON]);
+		err = rows_append_common(s, M_COMMON);
 	return err;
 }
 

@@ -26,23 +26,23 @@ enum trace_column {
 };
 
 static const struct arrow_field trace_fields[] = {
-	{"trace_id", ARROW_FIXED_BINARY, 16, false},
-	{"span_id", ARROW_FIXED_BINARY, 8, false},
-	{"parent_span_id", ARROW_FIXED_BINARY, 8, true},
-	{"trace_state", ARROW_UTF8, 0, false},
-	{"flags", ARROW_UINT32, 0, false},
-	{"name", ARROW_UTF8, 0, false},
-	{"kind", ARROW_INT32, 0, false},
-	{"start_time_unix_nano", ARROW_UINT64, 0, false},
-	{"end_time_unix_nano", ARROW_UINT64, 0, false},
-	{"status_code", ARROW_INT32, 0, false},
-	{"status_message", ARROW_UTF8, 0, false},
-	{"attributes", ARROW_UTF8, 0, false},
-	{"events", ARROW_UTF8, 0, false},
-	{"links", ARROW_UTF8, 0, false},
-	{"dropped_attributes_count", ARROW_UINT32, 0, false},
-	{"dropped_events_count", ARROW_UINT32, 0, false},
-	{"dropped_links_count", ARROW_UINT32, 0, false},
+	{"trace_id", ARROW_FIXED_BINARY, 16, false, false},
+	{"span_id", ARROW_FIXED_BINARY, 8, false, false},
+	{"parent_span_id", ARROW_FIXED_BINARY, 8, true, false},
+	{"trace_state", ARROW_UTF8, 0, false, false},
+	{"flags", ARROW_UINT32, 0, false, false},
+	{"name", ARROW_UTF8, 0, false, false},
+	{"kind", ARROW_INT32, 0, false, false},
+	{"start_time_unix_nano", ARROW_UINT64, 0, false, false},
+	{"end_time_unix_nano", ARROW_UINT64, 0, false, false},
+	{"status_code", ARROW_INT32, 0, false, false},
+	{"status_message", ARROW_UTF8, 0, false, false},
+	{"attributes", ARROW_UTF8, 0, false, false},
+	{"events", ARROW_UTF8, 0, false, false},
+	{"links", ARROW_UTF8, 0, false, false},
+	{"dropped_attributes_count", ARROW_UINT32, 0, false, false},
+	{"dropped_events_count", ARROW_UINT32, 0, false, false},
+	{"dropped_links_count", ARROW_UINT32, 0, false, false},
 	ROWS_COMMON_FIELDS,
 };
 
@@ -100,7 +100,7 @@ static int span_row(struct row_sink *s, const Span *sp)
 	if (!err)
 		err = arrow_column_append_u32(&c[T_DROPPED_LINKS], sp->dropped_links_count);
 	if (!err)
-		err = rows_append_common(&s->ctx, &c[T_COMMON]);
+		err = rows_append_common(s, T_COMMON);
 	return err;
 }
 

@@ -106,11 +106,23 @@ static size_t message(const uint8_t *msg, size_t len, struct fbr *r, int64_t *bo
 	return m;
 }
 
+/* The length of the encapsulated message at msg: prefix, metadata, body. */
+static size_t message_len(const uint8_t *msg, size_t avail)
+{
+	uint32_t meta_len;
+	ck_assert_uint_ge(avail, 8);
+	memcpy(&meta_len, msg + 4, 4);
+	ck_assert_uint_le(8 + (size_t)meta_len, avail);
+	struct fbr r = {msg + 8, meta_len};
+	size_t m = fb_deref(r, 0);
+	return 8 + meta_len + (size_t)rd_i64(r, fb_field(r, m, 3));
+}
+
 /* ---- helpers ---- */
 
 static const struct arrow_field tiny_fields[] = {
-	{"n", ARROW_INT64, 0, true},
-	{"s", ARROW_UTF8, 0, true},
+	{"n", ARROW_INT64, 0, true, false},
+	{"s", ARROW_UTF8, 0, true, false},
 };
 static const struct arrow_schema tiny = {"tiny", "1", tiny_fields, 2};
 
@@ -238,11 +250,11 @@ END_TEST
 START_TEST(schema_message_reads_back)
 {
 	static const struct arrow_field fields[] = {
-		{"u", ARROW_UTF8, 0, false},         {"b", ARROW_BINARY, 0, true},
-		{"f", ARROW_FIXED_BINARY, 16, true}, {"i", ARROW_INT32, 0, false},
-		{"l", ARROW_INT64, 0, true},         {"ui", ARROW_UINT32, 0, false},
-		{"ul", ARROW_UINT64, 0, false},      {"d", ARROW_FLOAT64, 0, true},
-		{"t", ARROW_BOOL, 0, true},
+		{"u", ARROW_UTF8, 0, false, false},         {"b", ARROW_BINARY, 0, true, false},
+		{"f", ARROW_FIXED_BINARY, 16, true, false}, {"i", ARROW_INT32, 0, false, false},
+		{"l", ARROW_INT64, 0, true, false},         {"ui", ARROW_UINT32, 0, false, false},
+		{"ul", ARROW_UINT64, 0, false, false},      {"d", ARROW_FLOAT64, 0, true, false},
+		{"t", ARROW_BOOL, 0, true, false},
 	};
 	/* Type union number, and for Int/FixedSizeBinary/FloatingPoint their field. */
 	static const struct {
@@ -353,6 +365,96 @@ START_TEST(empty_strings_and_nulls)
 }
 END_TEST
 
+/* A dictionary column: the schema names its dictionary (id = the field's
+ * position, int32 indices); each batch starts with a DictionaryBatch that
+ * holds its values (a value is stored again unless it is the last one),
+ * then the record batch holds indices, nulls in its own bitmap. */
+START_TEST(dictionary_column)
+{
+	static const struct arrow_field fields[] = {
+		{"n", ARROW_INT32, 0, false, false},
+		{"k", ARROW_UTF8, 0, true, true},
+	};
+	static const struct arrow_schema schema = {"dict", "1", fields, 2};
+	struct abuf sm = {0};
+	ck_assert_int_eq(arrow_ipc_schema(&schema, &sm), 0);
+	struct fbr r;
+	int64_t body_len;
+	size_t m = message(sm.data, sm.len, &r, &body_len);
+	size_t sch = fb_deref(r, fb_field(r, m, 2)), at;
+	ck_assert_uint_eq(fb_vector(r, sch, 1, &at), 2);
+	ck_assert_uint_eq(fb_field(r, fb_deref(r, at), 4), 0); /* n: no dictionary */
+	size_t k = fb_deref(r, at + 4);
+	ck_assert_uint_eq(r.p[fb_field(r, k, 2)], 5); /* Type Utf8: the values' type */
+	size_t enc = fb_deref(r, fb_field(r, k, 4));
+	ck_assert_int_eq(rd_i64(r, fb_field(r, enc, 0)), 1); /* id */
+	size_t itype = fb_deref(r, fb_field(r, enc, 1));
+	ck_assert_uint_eq(rd_u32(r, fb_field(r, itype, 0)), 32);
+	ck_assert_uint_eq(r.p[fb_field(r, itype, 1)], 1); /* signed */
+	abuf_free(&sm);
+
+	struct arrow_batch b;
+	ck_assert_int_eq(arrow_batch_init(&b, &schema), 0);
+	ck_assert_int_eq(arrow_batch_dict_put(&b, 0, "x", 1, &(int32_t){0}), -EINVAL);
+	static const char *const keys[] = {"a", "a", "b", NULL, "a"};
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(arrow_column_append_i32(&b.cols[0], i), 0);
+		int32_t idx = -1;
+		if (keys[i]) {
+			ck_assert_int_eq(arrow_batch_dict_put(&b, 1, keys[i], 1, &idx), 0);
+			ck_assert_int_eq(arrow_column_append_i32(&b.cols[1], idx), 0);
+		} else {
+			ck_assert_int_eq(arrow_column_append_null(&b.cols[1]), 0);
+		}
+		ck_assert_int_eq(arrow_batch_end_row(&b), 0);
+	}
+	size_t len;
+	uint8_t *msg = encode(&b, &len);
+	size_t dict_len = message_len(msg, len);
+	m = message(msg, dict_len, &r, &body_len);
+	ck_assert_uint_eq(r.p[fb_field(r, m, 1)], 2); /* MessageHeader DictionaryBatch */
+	size_t db = fb_deref(r, fb_field(r, m, 2));
+	ck_assert_int_eq(rd_i64(r, fb_field(r, db, 0)), 1);
+	ck_assert_uint_eq(fb_field(r, db, 2), 0); /* isDelta: false, a replacement */
+	size_t data = fb_deref(r, fb_field(r, db, 1));
+	ck_assert_int_eq(rd_i64(r, fb_field(r, data, 0)), 3);
+	ck_assert_uint_eq(fb_vector(r, data, 2, &at), 3);
+	const uint8_t *dbody = msg + 8 + r.len;
+	const int32_t *doff = (const int32_t *)(const void *)(dbody + rd_i64(r, at + 16));
+	ck_assert_int_eq(doff[0], 0);
+	ck_assert_int_eq(doff[3], 3);
+	ck_assert_mem_eq(dbody + rd_i64(r, at + 32), "aba", 3);
+
+	int64_t nodes[4];
+	struct buf_desc bufs[6];
+	size_t nbufs;
+	const uint8_t *body;
+	ck_assert_int_eq(read_batch(msg + dict_len, len - dict_len, nodes, 2, bufs, 6, &nbufs,
+				    &body), 5);
+	ck_assert_uint_eq(nbufs, 4); /* n: validity, values; k: validity, indices */
+	ck_assert_int_eq(nodes[2], 5);
+	ck_assert_int_eq(nodes[3], 1);
+	ck_assert_int_eq(bufs[3].length, 5 * 4);
+	const int32_t *idx = (const int32_t *)(const void *)(body + bufs[3].offset);
+	ck_assert_int_eq(idx[0], 0);
+	ck_assert_int_eq(idx[1], 0);
+	ck_assert_int_eq(idx[2], 1);
+	ck_assert_int_eq(idx[4], 2);
+	ck_assert_int_eq(body[bufs[2].offset], 0x17); /* rows 0-2 and 4 valid */
+	free(msg);
+
+	/* The next batch has a dictionary of its own. */
+	uint64_t gen = b.generation;
+	arrow_batch_reset(&b);
+	ck_assert_uint_gt(b.generation, gen);
+	ck_assert_uint_eq(b.dicts[1].length, 0);
+	int32_t i0 = -1;
+	ck_assert_int_eq(arrow_batch_dict_put(&b, 1, "c", 1, &i0), 0);
+	ck_assert_int_eq(i0, 0);
+	arrow_batch_free(&b);
+}
+END_TEST
+
 START_TEST(truncate_takes_a_row_back)
 {
 	struct arrow_batch b;
@@ -390,8 +492,8 @@ END_TEST
 START_TEST(bool_and_fixed_binary)
 {
 	static const struct arrow_field fields[] = {
-		{"t", ARROW_BOOL, 0, true},
-		{"id", ARROW_FIXED_BINARY, 4, false},
+		{"t", ARROW_BOOL, 0, true, false},
+		{"id", ARROW_FIXED_BINARY, 4, false, false},
 	};
 	const struct arrow_schema s = {"x", "1", fields, 2};
 	struct arrow_batch b;
@@ -462,7 +564,7 @@ START_TEST(wide_schema_grows_the_builder)
 	static char names[ARROW_SCHEMA_MAX_FIELDS][48];
 	for (int i = 0; i < ARROW_SCHEMA_MAX_FIELDS; i++) {
 		snprintf(names[i], sizeof names[i], "a_rather_long_column_name_number_%d", i);
-		fields[i] = (struct arrow_field){names[i], (enum arrow_type)(i % 9), 3, i % 2};
+		fields[i] = (struct arrow_field){names[i], (enum arrow_type)(i % 9), 3, i % 2, false};
 	}
 	const struct arrow_schema s = {"wide", "1", fields, ARROW_SCHEMA_MAX_FIELDS};
 	struct abuf out = {0};
@@ -489,6 +591,7 @@ int main(void)
 	tcase_add_test(tc, schema_message_reads_back);
 	tcase_add_test(tc, zero_rows);
 	tcase_add_test(tc, empty_strings_and_nulls);
+	tcase_add_test(tc, dictionary_column);
 	tcase_add_test(tc, truncate_takes_a_row_back);
 	tcase_add_test(tc, bool_and_fixed_binary);
 	tcase_add_test(tc, end_of_stream_marker);
