@@ -88,9 +88,9 @@ START_TEST(scalars_of_every_kind)
 	ck_assert_str_eq(value_text(int_value(INT64_MIN)), "{\"int\":\"-9223372036854775808\"}");
 	ck_assert_str_eq(value_text(int_value(0)), "{\"int\":\"0\"}");
 	ck_assert_str_eq(value_text(double_value(446.01)), "446.01");
-	ck_assert_str_eq(value_text(double_value(NAN)), "{\"double\":\"NaN\"}");
-	ck_assert_str_eq(value_text(double_value(INFINITY)), "{\"double\":\"Infinity\"}");
-	ck_assert_str_eq(value_text(double_value(-INFINITY)), "{\"double\":\"-Infinity\"}");
+	ck_assert_str_eq(value_text(double_value((double)NAN)), "{\"double\":\"NaN\"}");
+	ck_assert_str_eq(value_text(double_value((double)INFINITY)), "{\"double\":\"Infinity\"}");
+	ck_assert_str_eq(value_text(double_value(-(double)INFINITY)), "{\"double\":\"-Infinity\"}");
 	v.value_case = V1(BYTES_VALUE);
 	v.bytes_value = (ProtobufCBinaryData){5, (uint8_t *)"\x00\xff\x10 \x01"};
 	ck_assert_str_eq(value_text(v), "{\"bytes\":\"AP8QIAE=\"}");
@@ -278,10 +278,10 @@ START_TEST(doubles_print_exactly)
 		ck_assert_int_eq(json_double(&out, cases[i].v), 0);
 		ck_assert_str_eq(text(), cases[i].text);
 	}
-	ck_assert_int_eq(json_double(&out, NAN), -EDOM);
-	ck_assert_int_eq(json_double(&out, INFINITY), -EDOM);
+	ck_assert_int_eq(json_double(&out, (double)NAN), -EDOM);
+	ck_assert_int_eq(json_double(&out, (double)INFINITY), -EDOM);
 	out.len = 0;
-	ck_assert_int_eq(json_double_or_name(&out, -INFINITY), 0);
+	ck_assert_int_eq(json_double_or_name(&out, -(double)INFINITY), 0);
 	ck_assert_str_eq(text(), "\"-Infinity\"");
 }
 END_TEST
@@ -398,7 +398,7 @@ START_TEST(events_links_and_exemplars)
 	e1.as_int = INT64_MIN;
 	OtlpExemplar e2 = OPENTELEMETRY__PROTO__METRICS__V1__EXEMPLAR__INIT;
 	e2.value_case = OPENTELEMETRY__PROTO__METRICS__V1__EXEMPLAR__VALUE_AS_DOUBLE;
-	e2.as_double = NAN;
+	e2.as_double = (double)NAN;
 	e2.n_filtered_attributes = 1;
 	e2.filtered_attributes = kvs;
 	OtlpExemplar *ex[] = {&e1, &e2};
@@ -416,7 +416,7 @@ START_TEST(buckets_bounds_and_quantiles)
 	const uint64_t counts[] = {0, UINT64_MAX};
 	ck_assert_int_eq(otlp_json_u64_array(&out, counts, 2), 0);
 	ck_assert_str_eq(text(), "[\"0\",\"18446744073709551615\"]");
-	const double bounds[] = {5.0, 0.25, INFINITY};
+	const double bounds[] = {5.0, 0.25, (double)INFINITY};
 	out.len = 0;
 	ck_assert_int_eq(otlp_json_f64_array(&out, bounds, 3), 0);
 	ck_assert_str_eq(text(), "[5.0,0.25,\"Infinity\"]");
@@ -428,7 +428,7 @@ START_TEST(buckets_bounds_and_quantiles)
 	q1.quantile = 0.5;
 	q1.value = 11.0;
 	q2.quantile = 1.0;
-	q2.value = NAN;
+	q2.value = (double)NAN;
 	OtlpQuantile *qs[] = {&q1, &q2};
 	out.len = 0;
 	ck_assert_int_eq(otlp_json_quantiles(&out, qs, 2), 0);
