@@ -27,7 +27,7 @@ static struct abuf schema;
 static struct arrow_batch batch;
 static struct arrow_ipc_encoder enc;
 
-static const struct arrow_field fields[] = {{"s", ARROW_UTF8, 0, false}};
+static const struct arrow_field fields[] = {{"s", ARROW_UTF8, 0, false, false}};
 static const struct arrow_schema tiny = {"traces", "1", fields, 1};
 
 static void setup(void)
