@@ -34,6 +34,7 @@ static int signal_index(uint32_t msg_type)
 
 static void dispatch(struct fwd_core *core);
 static void stop_progress(struct fwd_core *core);
+static void finish_stop(struct fwd_core *core);
 static void on_done(void *ctx, void *token, uint64_t probe, const struct fwd_result *r);
 
 static void on_soon(uv_timer_t *t)
@@ -42,11 +43,12 @@ static void on_soon(uv_timer_t *t)
 }
 
 /* Dispatching is never done from inside a client callback: the client's
- * state is settled by the next loop turn. */
+ * state is settled by the next loop turn. While stopping, the queue is
+ * still sent until the client is closed. */
 static void dispatch_soon(void *ctx)
 {
 	struct fwd_core *core = ctx;
-	if (!core->stopping && !uv_is_active((uv_handle_t *)&core->soon))
+	if (!core->client_closing && !uv_is_active((uv_handle_t *)&core->soon))
 		uv_timer_start(&core->soon, on_soon, 0, 0);
 }
 
@@ -291,7 +293,7 @@ static void on_wake(uv_timer_t *t)
 
 static void dispatch(struct fwd_core *core)
 {
-	if (!core->enabled || core->stopping)
+	if (!core->enabled || core->client_closing)
 		return;
 	uint64_t now = uv_now(core->loop);
 	breaker_tick(&core->breaker, now);
@@ -344,8 +346,16 @@ static void dispatch(struct fwd_core *core)
 			on_done(core, it, probe, &r);
 		}
 	}
-	if (wait != UINT64_MAX)
-		uv_timer_start(&core->wake, on_wake, wait > 0 ? wait : 1, 0);
+	if (wait == UINT64_MAX)
+		return;
+	/* Stopping, nothing in flight and nothing may go before the deadline
+	 * (backoff, an open breaker): waiting for it would only delay exit. */
+	if (core->stopping && fwd_client_in_flight(core->client) == 0 &&
+	    now + wait >= core->stop_deadline_ms) {
+		finish_stop(core);
+		return;
+	}
+	uv_timer_start(&core->wake, on_wake, wait > 0 ? wait : 1, 0);
 }
 
 /* ---- answers ---- */
@@ -396,7 +406,9 @@ static void on_done(void *ctx, void *token, uint64_t probe, const struct fwd_res
 	struct fwd_item *it = token;
 	uint64_t now = uv_now(core->loop);
 	if (r->err == -ECANCELED) {
+		/* Only closing the client cancels: the stop deadline passed. */
 		core->stats.forward_dropped++;
+		core->stop_dropped++;
 		fwd_queue_release(&core->queue, it);
 		return;
 	}
@@ -424,8 +436,8 @@ static void on_done(void *ctx, void *token, uint64_t probe, const struct fwd_res
 		else
 			log_warn("forwarding %s: %s; %s", signal_names[signal_index(it->msg_type)],
 				 r->detail, when);
-		if (expired(it, now) || core->stopping) {
-			give_up(core, it, core->stopping ? "otlpd is stopping" : "retried too long");
+		if (expired(it, now)) {
+			give_up(core, it, "retried too long");
 		} else {
 			core->stats.retries++;
 			fwd_queue_put_back(&core->queue, it);
@@ -447,11 +459,9 @@ static void on_done(void *ctx, void *token, uint64_t probe, const struct fwd_res
 	}
 	}
 	log_breaker(core);
-	if (core->stopping) {
+	dispatch_soon(core);
+	if (core->stopping)
 		stop_progress(core);
-	} else {
-		dispatch_soon(core);
-	}
 }
 
 /* ---- stats and stopping ---- */
@@ -499,6 +509,10 @@ static void on_client_closed(void *ctx)
 {
 	struct fwd_core *core = ctx;
 	core->client = NULL;
+	if (core->stop_dropped > 0)
+		log_warn("stopping: %llu message(s) could not be forwarded within %u ms and are "
+			 "dropped (counted in forward_dropped)",
+			 (unsigned long long)core->stop_dropped, FWD_STOP_GRACE_MS);
 	free(core->extra_headers);
 	core->extra_headers = NULL;
 	core->closing_handles = 3;
@@ -507,21 +521,29 @@ static void on_client_closed(void *ctx)
 	uv_close((uv_handle_t *)&core->grace, on_handle_closed);
 }
 
+/* The deadline passed, or nothing is left: what still waits is dropped,
+ * requests in flight are cancelled (on_done counts them). */
 static void finish_stop(struct fwd_core *core)
 {
 	if (core->client_closing)
 		return;
 	core->client_closing = true;
 	uv_timer_stop(&core->grace);
+	uv_timer_stop(&core->wake);
+	uv_timer_stop(&core->soon);
+	uint64_t n = fwd_queue_clear(&core->queue);
+	core->stats.forward_dropped += n;
+	core->stop_dropped += n;
 	if (core->client)
 		fwd_client_close(core->client, on_client_closed, core);
 	else
 		on_client_closed(core);
 }
 
+/* Done once everything queued has left, delivered or given up. */
 static void stop_progress(struct fwd_core *core)
 {
-	if (!core->client || fwd_client_in_flight(core->client) == 0)
+	if (core->queue.items == 0)
 		finish_stop(core);
 }
 
@@ -535,17 +557,13 @@ void fwd_core_stop(struct fwd_core *core, void (*stopped)(void *ctx), void *ctx)
 	core->stopping = true;
 	core->stopped = stopped;
 	core->stopped_ctx = ctx;
-	uv_timer_stop(&core->wake);
-	uv_timer_stop(&core->soon);
-	uint64_t n = fwd_queue_clear(&core->queue);
-	core->stats.forward_dropped += n;
-	if (n)
-		log_info("%llu queued messages were not forwarded", (unsigned long long)n);
-	if (core->client && fwd_client_in_flight(core->client) > 0) {
-		log_info("waiting up to %u ms for %u request(s) in flight", FWD_STOP_GRACE_MS,
-			 fwd_client_in_flight(core->client));
-		uv_timer_start(&core->grace, on_grace, FWD_STOP_GRACE_MS, 0);
-	} else {
+	if (core->queue.items == 0 || !core->client) {
 		finish_stop(core);
+		return;
 	}
+	log_info("stopping: %llu queued message(s) get up to %u ms to be forwarded",
+		 (unsigned long long)core->queue.items, FWD_STOP_GRACE_MS);
+	core->stop_deadline_ms = uv_now(core->loop) + FWD_STOP_GRACE_MS;
+	uv_timer_start(&core->grace, on_grace, FWD_STOP_GRACE_MS, 0);
+	dispatch(core);
 }

@@ -26,7 +26,7 @@ struct fwd_stats {
 	uint64_t received_bytes;
 	uint64_t forwarded;       /* messages the endpoint accepted */
 	uint64_t forward_failed;  /* given up: permanent error or retried too long */
-	uint64_t forward_dropped; /* never sent: the queue was full, or stopping */
+	uint64_t forward_dropped; /* not delivered: the queue was full, or the stop deadline passed */
 	uint64_t retries;
 	uint64_t partial_rejected; /* items an endpoint reported as rejected */
 	uint64_t requests;
@@ -57,6 +57,8 @@ struct fwd_core {
 	bool dropping;     /* the queue is full; logged once per episode */
 	uint64_t dropped_in_episode;
 	bool stopping;
+	uint64_t stop_deadline_ms; /* what is still queued then is dropped */
+	uint64_t stop_dropped;     /* for the one log line at the end */
 	bool client_closing;
 	unsigned closing_handles;
 	void (*stopped)(void *ctx);
@@ -80,8 +82,10 @@ int fwd_core_init(struct fwd_core *core, const struct fwd_core_params *p, char *
 void fwd_core_take(struct fwd_core *core, uint32_t msg_type, const uint8_t *data, size_t len);
 void fwd_core_set_addrs(struct fwd_core *core, const struct msg_endpoint_addrs *m);
 int fwd_core_stats(const struct fwd_core *core, struct stats_buf *b);
-/* Gives requests in flight FWD_STOP_GRACE_MS to finish, drops what is left,
- * closes every handle, then calls stopped(ctx). */
+/* Goes on sending what is queued (with the usual backoff and breaker) for
+ * up to FWD_STOP_GRACE_MS, then drops what is left, counted in
+ * forward_dropped and logged in one line; closes every handle, then calls
+ * stopped(ctx). New messages are dropped from the call on. */
 void fwd_core_stop(struct fwd_core *core, void (*stopped)(void *ctx), void *ctx);
 
 #endif
