@@ -14,9 +14,11 @@
  * passes the descriptor. A value from the environment or from the YAML file
  * is moved into a sealed memfd at once and the supervisor's own copy wiped:
  * the environment block in place (what /proc/PID/environ shows; unsetenv
- * would leave it there), the loader's buffer with explicit_bzero. What the
- * supervisor keeps is the descriptor, for a restarted forwarder; it never
- * maps or reads it. */
+ * would leave it there), the loader's buffer with explicit_bzero. The
+ * descriptor, which it never maps or reads, is closed as soon as a
+ * forwarder has taken the credentials (its READY): from then on otlpd
+ * holds no way to the credentials but the credentials_file's path, which
+ * is opened again, with the same checks, for a restarted forwarder. */
 
 extern char **environ;
 
@@ -142,12 +144,45 @@ int sup_credentials_check(const struct config *cfg, struct config_inline_credent
 	return err;
 }
 
+int sup_credentials_ready(struct sup_credentials *h, const struct config *cfg)
+{
+	if (h->source == 0 || h->fd >= 0)
+		return 0;
+	if (h->source == CREDENTIALS_FILE) {
+		char why[CONFIG_PATH_MAX + 160];
+		int err = credentials_open_file(cfg->forwarding.authentication.credentials_file,
+						&h->fd, why, sizeof why);
+		if (err)
+			log_error("forwarding.authentication.credentials_file: %s; the forwarder "
+				  "restarts with forwarding off until otlpd is restarted (local files "
+				  "are not affected)",
+				  why);
+		return err;
+	}
+	log_error("the forwarder restarts with forwarding off until otlpd is restarted: otlpd "
+		  "keeps no copy of credentials from %s after the first hand-off (local files are "
+		  "not affected); use forwarding.authentication.credentials_file, which is read "
+		  "again at every start of the forwarder",
+		  h->source == CREDENTIALS_ENV ? "credentials_env" : "inline credentials");
+	return -ENOKEY;
+}
+
 int sup_credentials_send(const struct sup_credentials *h, struct channel *control)
 {
 	if (h->fd < 0)
 		return 0;
 	struct msg_credentials m = { .source = h->source };
 	return channel_send(control, MSG_CREDENTIALS, &m, sizeof m, h->fd);
+}
+
+void sup_credentials_handed_over(struct sup_credentials *h)
+{
+	if (h->fd < 0)
+		return;
+	sup_credentials_close(h);
+	if (h->source != CREDENTIALS_FILE)
+		log_info("the forwarder holds the credentials; otlpd closed its descriptor and "
+			 "keeps no copy (a restarted forwarder cannot get them again)");
 }
 
 void sup_credentials_close(struct sup_credentials *h)

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -78,6 +79,14 @@ int main(int argc, char **argv)
 		break;
 	}
 
+	/* The supervisor reads credentials (YAML file, environment) before
+	 * handing them over: no core file of it, and no ptrace or
+	 * /proc/PID/mem for anyone without CAP_SYS_PTRACE. exec resets the
+	 * flag in the children; the forwarder sets it again itself. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		fprintf(stderr, "otlpd: prctl(PR_SET_DUMPABLE): %s\n", strerror(errno));
+		return EXIT_FAILURE;
+	}
 	static struct config cfg;
 	struct config_inline_credentials inline_cred = { NULL, 0 };
 	if (load_config(&cli, &cfg, &inline_cred) != 0) {

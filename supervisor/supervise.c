@@ -157,8 +157,10 @@ static void on_control_msg(struct channel *ch, const struct frame *f, void *ctx)
 		p->state = PROC_READY;
 		p->ready_at_ms = now_ms();
 		log_info("%s ready (pid %ld)", proc_name(p), (long)p->pid);
-		if (p->id == SANDBOX_FORWARDER)
+		if (p->id == SANDBOX_FORWARDER) {
+			sup_credentials_handed_over(&p->sup->cred);
 			sup_resolve_forwarder_ready(p->sup);
+		}
 		if (!p->sup->all_ready_once && all_ready(p->sup)) {
 			p->sup->all_ready_once = true;
 			log_info("otlpd ready: all processes are sandboxed and serving");
@@ -240,8 +242,18 @@ static int send_start_messages(struct proc *p)
 {
 	struct sup *s = p->sup;
 	static char text[CONFIG_SERIALIZED_MAX];
+	const struct config *cfg = s->cfg;
+	/* A forwarder that cannot get its credentials runs with forwarding
+	 * off: it still takes (and counts as dropped) what the receiver sends,
+	 * and is supervised like any other child. */
+	static struct config no_forwarding;
+	if (p->id == SANDBOX_FORWARDER && sup_credentials_ready(&s->cred, s->cfg) != 0) {
+		no_forwarding = *s->cfg;
+		no_forwarding.forwarding.enabled = false;
+		cfg = &no_forwarding;
+	}
 	size_t len = 0;
-	int err = config_serialize(s->cfg, profile_role[p->id], text, sizeof text, &len);
+	int err = config_serialize(cfg, profile_role[p->id], text, sizeof text, &len);
 	if (!err)
 		err = channel_send(p->control, MSG_CONFIG, text, (uint32_t)len, -1);
 	if (!err && p->id == SANDBOX_FORWARDER)

@@ -56,10 +56,11 @@ struct link {
 #define SUP_LINK_COUNT 2
 
 /* credentials.c: the one descriptor the forwarder reads its credentials
- * from (a credentials file, or a sealed memfd). */
+ * from (a credentials file, or a sealed memfd), held only until a
+ * forwarder has taken them. */
 struct sup_credentials {
-	int fd;          /* -1: none */
-	uint32_t source; /* enum credentials_source */
+	int fd;          /* -1: none held now */
+	uint32_t source; /* enum credentials_source; 0: none needed */
 };
 
 /* resolve.c: the endpoint's addresses, resolved for the forwarder. */
@@ -114,8 +115,15 @@ int sup_credentials_prepare(const struct config *cfg, struct config_inline_crede
  * values; nothing is kept. Returns 0 or a negative errno with why set. */
 int sup_credentials_check(const struct config *cfg, struct config_inline_credentials *inline_cred,
 			  char *why, size_t cap);
+/* Before a forwarder starts: 0 when it can get its credentials (none are
+ * needed, the descriptor is still held, or credentials_file opened again);
+ * else a negative errno, with one error line saying that forwarding stays
+ * off (env and inline credentials are not kept after the first hand-off). */
+int sup_credentials_ready(struct sup_credentials *h, const struct config *cfg);
 /* MSG_CREDENTIALS with the descriptor, before the forwarder's SANDBOX. */
 int sup_credentials_send(const struct sup_credentials *h, struct channel *control);
+/* The forwarder is READY, so it has read them: the descriptor is closed. */
+void sup_credentials_handed_over(struct sup_credentials *h);
 void sup_credentials_close(struct sup_credentials *h);
 
 /* resolve.c */

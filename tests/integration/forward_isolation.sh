@@ -4,10 +4,14 @@
 # nowhere else: not in a log line, not in /proc/PID/environ or cmdline of any
 # of the five processes, not in the readable memory of the supervisor,
 # receiver, writer or dashboard after start-up; the forwarder is
-# non-dumpable. Then, with the endpoint down under steady load for 20 s (the
-# issue asks for 60 s; 20 s keeps the suite short and shows the same flat
-# line): every request is answered 200, every span reaches the local files,
-# and the forwarder's memory stays within its queue bound.
+# non-dumpable; once the forwarder has the credentials the supervisor holds
+# no descriptor to them (no memfd, not the file). A forwarder killed later
+# comes back with forwarding off for env credentials (a documented log line;
+# local files still get every span) and forwarding again with
+# credentials_file. Then, with the endpoint down under steady load for 60 s:
+# every request is answered 200, every span reaches the local files, the
+# forwarder's memory stays within its queue bound, and the drops show in
+# the dashboard's /api/stats.
 set -euo pipefail
 OTLPD=$1
 PORT_BASE=${2:-24370}
@@ -65,6 +69,29 @@ check_isolation() {
 	pass "$src: the secret is only in the forwarder (logs, environ, cmdline, memory of 4 processes)"
 }
 
+# no_credential_fd SOURCE: the supervisor has closed its descriptor to the
+# credentials (a memfd, or the credentials file) after the hand-off.
+no_credential_fd() {
+	local fds
+	fds=$(ls -l "/proc/$SUP/fd/")
+	grep -q "memfd:" <<<"$fds" && fail "$1: the supervisor still holds a memfd: $(grep "memfd:" <<<"$fds")"
+	grep -qF "$WORK/token.yaml" <<<"$fds" && fail "$1: the supervisor still holds the credentials file open"
+	pass "$1: the supervisor holds no descriptor to the credentials ($(grep -c -- '->' <<<"$fds") fds, no memfd, not the file)"
+}
+
+# restart_forwarder: kill -9 of the forwarder; waits for a new one READY.
+restart_forwarder() {
+	local old ready
+	old=$(kid "$SUP" forwarder) || fail "no forwarder"
+	ready=$(grep -c "forwarder ready" "$WORK/a.log")
+	kill -9 "$old"
+	wait_until 5 bash -c "[ \$(grep -c 'forwarder ready' '$WORK/a.log') -gt $ready ]" ||
+		fail "no new forwarder READY after kill -9"
+	FWD=$(kid "$SUP" forwarder) || fail "no forwarder after the restart"
+	STARTED+=("$FWD")
+	KIDS[$SUP]="${KIDS[$SUP]} $FWD"
+}
+
 # ---- isolation, per source ----
 SECRET_ENV=otlpd-env-$(rand)
 a_config "  authentication: {auth_type: bearer_token, credentials_env: FWD_SECRET}"
@@ -73,6 +100,7 @@ send "$A_PORT" traces 1
 wait_until 5 bash -c "[ -s '$WORK/backend.jsonl' ]" || fail "nothing reached the endpoint"
 [ "$(last_auth)" = "Bearer $SECRET_ENV" ] || fail "env: the endpoint got '$(last_auth)'"
 check_isolation "credentials_env" "$SECRET_ENV"
+no_credential_fd "credentials_env"
 
 # Non-dumpable: the kernel hands its /proc files to root and refuses even
 # the forwarder's own user.
@@ -87,6 +115,31 @@ if [ "$(id -u)" = 0 ] && [ "$uid" != 0 ]; then
 	fi
 	pass "the forwarder is non-dumpable: /proc/$fwd/status owned by root, its own uid $uid cannot read it"
 fi
+
+# otlpd kept no copy: a new forwarder cannot get the env credentials; it
+# runs with forwarding off, said in one line, and local ingestion goes on.
+# Requests are sent until the new forwarder has dropped one (the receiver
+# gets its channel to it a moment after READY).
+c=$(backend_count)
+restart_forwarder
+line="the forwarder restarts with forwarding off until otlpd is restarted: otlpd keeps no copy of credentials from credentials_env after the first hand-off"
+grep -qF "$line" "$WORK/a.log" || fail "no log line saying that forwarding stays off: $(tail -n 5 "$WORK/a.log")"
+[ "$(grep -cF "$line" "$WORK/a.log")" = 1 ] || fail "the forwarding-off line was logged more than once"
+after=0
+send_until_dropped() {
+	send "$A_PORT" traces 1
+	after=$((after + 1))
+	sleep 0.3
+	fwd_stat_is forward_dropped -ge 1
+}
+wait_until 10 send_until_dropped || fail "the new forwarder dropped nothing in 10 s ($(fwd_stat forward_dropped))"
+want=$((100 + 100 * after))
+wait_until 10 bash -c "[ \$(node '$JS_DIR/arrow_read.mjs' '$WORK/a-data/otlp/traces' 2>/dev/null | grep -c '\"row\"') -ge $want ]" ||
+	fail "local files have $(rows "$WORK/a-data" traces) spans after the restart, want $want"
+[ "$(backend_count)" = "$c" ] || fail "a forwarder without credentials sent $(($(backend_count) - c)) requests"
+grep -qF -- "$SECRET_ENV" "$WORK/a.log" && fail "env: the secret is in the log after the restart"
+no_credential_fd "credentials_env, after the restart"
+pass "kill -9 of the forwarder (credentials_env): logged once, forwarding off (forward_dropped $(fwd_stat forward_dropped)), all $want spans local"
 stop_named "$SUP"
 
 SECRET_FILE=otlpd-file-$(rand)
@@ -99,6 +152,20 @@ send "$A_PORT" traces 1
 wait_until 5 bash -c "grep -qF '$SECRET_FILE' '$WORK/backend.jsonl'" || fail "file: the secret was not sent"
 [ "$(last_auth)" = "Bearer $SECRET_FILE" ] || fail "file: the endpoint got '$(last_auth)'"
 check_isolation "credentials_file" "$SECRET_FILE"
+no_credential_fd "credentials_file"
+
+# The file is opened again for a restarted forwarder, which forwards.
+c=$(backend_count)
+restart_forwarder
+send_until_forwarded() {
+	send "$A_PORT" traces 1
+	sleep 0.3
+	[ "$(backend_count)" -gt "$c" ]
+}
+wait_until 10 send_until_forwarded || fail "file: the restarted forwarder sent nothing"
+[ "$(last_auth)" = "Bearer $SECRET_FILE" ] || fail "file: after the restart the endpoint got '$(last_auth)'"
+no_credential_fd "credentials_file, after the restart"
+pass "kill -9 of the forwarder (credentials_file): the new one reads the file again and forwards"
 stop_named "$SUP"
 
 SECRET_INLINE=otlpd-inline-$(rand)
@@ -109,6 +176,7 @@ start_named a
 send "$A_PORT" traces 1
 wait_until 5 bash -c "grep -qF '$SECRET_INLINE' '$WORK/backend.jsonl'" || fail "inline: the secret was not sent"
 check_isolation "inline credentials" "$SECRET_INLINE"
+no_credential_fd "inline credentials"
 stop_named "$SUP"
 
 # ---- refusals at start-up ----
@@ -140,7 +208,7 @@ base=$(rss)
 max=$base
 sent=0
 bad=0
-end=$((SECONDS + 20))
+end=$((SECONDS + 60))
 while [ "$SECONDS" -lt "$end" ]; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/x-protobuf' \
 		--data-binary @"$BENCH/traces_100.pb" "http://127.0.0.1:$A_PORT/v1/traces")
@@ -150,11 +218,14 @@ while [ "$SECONDS" -lt "$end" ]; do
 	sleep 0.05
 done
 [ "$bad" = 0 ] || fail "$bad of $((sent + bad)) requests were not answered 200 while the endpoint was down"
-[ "$sent" -ge 100 ] || fail "only $sent requests in 20 s"
-pass "endpoint down for 20 s: all $sent requests answered 200"
+[ "$sent" -ge 300 ] || fail "only $sent requests in 60 s"
+pass "endpoint down for 60 s: all $sent requests answered 200"
 grep -q "forwarding queue is full" "$WORK/a.log" || fail "the full queue was not logged"
 grep -q "cannot connect to any address of 127.0.0.1" "$WORK/a.log" || fail "connection failures not logged"
 grep -q "circuit breaker: closed -> open" "$WORK/a.log" || fail "the breaker did not open"
+wait_until 5 fwd_stat_is forward_dropped -gt 0 ||
+	fail "/api/stats shows forward_dropped '$(fwd_stat forward_dropped)', want > 0"
+pass "/api/stats: forward_dropped $(fwd_stat forward_dropped), queue_items $(fwd_stat queue_items) (max_items 20)"
 # 1 MiB of queue plus slack for the allocator and the connections' buffers.
 # AddressSanitizer keeps freed memory in quarantine: no bound to check then.
 grew=$((max - base))
@@ -168,4 +239,10 @@ want=$((sent * 100))
 wait_until 20 bash -c "[ \$(node '$JS_DIR/arrow_read.mjs' '$WORK/a-data/otlp/traces' 2>/dev/null | grep -c '\"row\"') -ge $want ]" ||
 	fail "local files have $(rows "$WORK/a-data" traces) spans, want $want"
 pass "all $want spans are in the local Arrow files"
+# Stopping with a full queue and the breaker open: nothing could go before
+# the stop deadline, so the queue is dropped at once and said in one line.
+t0=$SECONDS
 stop_named "$SUP"
+[ "$(grep -c "message(s) could not be forwarded within 3000 ms and are dropped" "$WORK/a.log")" = 1 ] ||
+	fail "no single line for the messages dropped at stop: $(grep "stopping" "$WORK/a.log" | tail -n 3)"
+pass "stopped in $((SECONDS - t0)) s with the endpoint down; $(grep -o "stopping: [0-9]* message(s) could not be forwarded" "$WORK/a.log")"

@@ -126,3 +126,16 @@ start_backend() {
 # backend QUERY: tells the test endpoint how to answer; prints its state.
 backend() { curl -sf "http://127.0.0.1:$BACKEND_PORT/_control?$1"; }
 backend_count() { backend "" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'; }
+
+# fwd_stat NAME: counter NAME of the forwarder of instance a (dashboard on
+# PORT_BASE+3) as /api/stats shows it; fails while there is none.
+fwd_stat() {
+	curl -sf "http://127.0.0.1:$((PORT_BASE + 3))/api/stats" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["processes"]["forwarder"][sys.argv[1]])' "$1" 2>/dev/null
+}
+# fwd_stat_is NAME OP VALUE: e.g. fwd_stat_is forward_dropped -gt 0.
+fwd_stat_is() {
+	local v
+	v=$(fwd_stat "$1") && [ -n "$v" ] && [ "$v" "$2" "$3" ]
+}
