@@ -5,7 +5,9 @@
 # show up in the second one's Arrow files, and nginx's log shows the exact
 # header that arrived. Also: mutual TLS, gzip, a custom header, a wrong
 # credential (401: logged, not retried), a certificate the forwarder does not
-# trust (refused) and insecure_skip_verify (works, warns).
+# trust (refused), a trusted certificate for another host name (refused) and
+# insecure_skip_verify (works, warns). The requests of one case share one
+# kept-alive connection (nginx's $connection).
 set -euo pipefail
 OTLPD=$1
 PORT_BASE=${2:-24350}
@@ -68,7 +70,7 @@ http {
   client_max_body_size 64m;
   client_body_buffer_size 8m;
   proxy_buffering off;
-  log_format fwd '\$uri|\$http_authorization|\$http_x_custom_key|\$http_x_tenant|\$http_content_encoding|\$ssl_client_verify|\$status';
+  log_format fwd '\$uri|\$http_authorization|\$http_x_custom_key|\$http_x_tenant|\$http_content_encoding|\$ssl_client_verify|\$status|\$connection|\$connection_requests';
   access_log $N/access.log fwd;
   server {
     listen 127.0.0.1:$NGINX_PORT ssl;
@@ -111,7 +113,8 @@ start_named b
 B_SUP=$SUP
 
 # ---- instance A: one configuration per case ----
-# a_config PATH AUTH...: forwarding to https://localhost:NGINX/PATH.
+# a_config PATH AUTH...: forwarding to https://${A_HOST:-localhost}:NGINX/PATH
+# over one connection, so that keep-alive is seen in nginx's log.
 a_config() {
 	local path=$1
 	shift
@@ -119,8 +122,9 @@ a_config() {
 	cat >>"$WORK/a.yaml" <<YAML
 forwarding:
   enabled: true
-  endpoint_url: https://localhost:$NGINX_PORT/$path
+  endpoint_url: https://${A_HOST:-localhost}:$NGINX_PORT/$path
   timeout_secs: 5
+  max_connections: 1
   circuit_breaker: {failure_threshold: 1000}
 $(printf '%s\n' "$@")
 YAML
@@ -128,7 +132,8 @@ YAML
 expected_rows=0
 
 # case NAME PATH SENDS HEADER_FIELDS: starts A, sends SENDS requests of 100
-# spans, waits for nginx to log them and checks the logged fields.
+# spans, waits for nginx to log them and checks the logged fields; several
+# requests must have come one after the other over one connection.
 run_case() {
 	local name=$1 path=$2 sends=$3 want=$4 before
 	before=$(nginx_lines "$path")
@@ -136,12 +141,20 @@ run_case() {
 	send "$A_PORT" traces "$sends"
 	wait_until 10 bash -c "[ \$(grep -c '^/$path/' '$N/access.log') -ge $((before + sends)) ]" ||
 		fail "$name: nginx saw $(($(nginx_lines "$path") - before)) of $sends requests"
-	local got
-	got=$(grep "^/$path/" "$N/access.log" | tail -n "$sends" | sort -u)
+	local lines got reuse=""
+	lines=$(grep "^/$path/" "$N/access.log" | tail -n "$sends")
+	got=$(cut -d'|' -f1-7 <<<"$lines" | sort -u)
 	[ "$got" = "$want" ] || fail "$name: nginx logged '$got', want '$want'"
+	if [ "$sends" -gt 1 ]; then
+		# $connection is the same, $connection_requests counts up by one.
+		awk -F'|' 'NR > 1 && ($8 != conn || $9 != req + 1) { bad = 1 } { conn = $8; req = $9 }
+			END { exit bad }' <<<"$lines" ||
+			fail "$name: not one kept-alive connection: $(cut -d'|' -f8,9 <<<"$lines" | tr '\n' ' ')"
+		reuse=", all over connection $(cut -d'|' -f8 <<<"$lines" | head -n 1) (requests $(cut -d'|' -f9 <<<"$lines" | tr '\n' ' ' | sed 's/ $//'))"
+	fi
 	expected_rows=$((expected_rows + 100 * sends))
 	stop_named "$SUP"
-	pass "$name: $sends requests arrived as '$want'"
+	pass "$name: $sends requests arrived as '$want'$reuse"
 }
 
 umask 077
@@ -206,6 +219,21 @@ wait_until 10 grep -q "TLS handshake with .*(localhost): X509 - Certificate veri
 [ "$(wc -l <"$N/access.log")" -eq "$before" ] || fail "a request went through an untrusted TLS connection"
 stop_named "$SUP"
 pass "a certificate from an unknown CA is refused"
+
+# A trusted certificate for another name: it names localhost only (SAN
+# DNS:localhost), the endpoint is 127.0.0.1. The host name check refuses it.
+A_HOST=127.0.0.1 a_config bearer "  tls: {ca_file: $T/ca.crt}" \
+	"  authentication: {auth_type: bearer_token, credentials_file: $WORK/token.yaml}"
+before=$(wc -l <"$N/access.log")
+start_named a
+send "$A_PORT" traces 1
+want="TLS handshake with 127.0.0.1:$NGINX_PORT (127.0.0.1): X509 - Certificate verification failed"
+wait_until 10 grep -qF "$want" "$WORK/a.log" || fail "a certificate for another host name was not refused"
+grep -F "$want" "$WORK/a.log" | grep -q "Common Name (CN) does not match" ||
+	fail "the refusal does not name the host name mismatch: $(grep -F "$want" "$WORK/a.log" | head -n 1)"
+[ "$(wc -l <"$N/access.log")" -eq "$before" ] || fail "a request went through a connection to the wrong host name"
+stop_named "$SUP"
+pass "a trusted certificate for localhost is refused for https://127.0.0.1 (host name verified)"
 
 # Everything that was accepted upstream is in instance B's files.
 wait_until 20 bash -c "[ \$(node '$JS_DIR/arrow_read.mjs' '$WORK/b-data/otlp/traces' 2>/dev/null | grep -c '\"row\"') -ge $expected_rows ]" ||
