@@ -133,10 +133,13 @@ static int writer_prepare(struct child *c)
 	if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
 		return -errno;
 	/* Under load glibc grew the heap's top and trimmed it again ~300
-	 * times a second (each growth faulting in fresh zeroed pages): a quarter
-	 * of the writer's system time. Memory freed is kept for the next batch
-	 * instead; the peak, which the memory bound is about, does not change. */
-	if (mallopt(M_TRIM_THRESHOLD, 64 << 20) != 1 || mallopt(M_TOP_PAD, 1 << 20) != 1)
+	 * times a second, and gave each large request waiting in the inbox
+	 * fresh pages of its own (mmap, munmap), every growth faulting in
+	 * zeroed pages: a quarter of the writer's system time. Memory freed is
+	 * kept for the next batch and request instead; the peak, which the
+	 * memory bound is about, does not change. */
+	if (mallopt(M_TRIM_THRESHOLD, 64 << 20) != 1 || mallopt(M_TOP_PAD, 1 << 20) != 1 ||
+	    mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1)
 		return -EINVAL;
 	uint64_t credit_bytes = (uint64_t)c->cfg.writer_queue.max_bytes;
 	wp.from_receiver = (struct data_channel){
