@@ -185,6 +185,25 @@ START_TEST(batches_are_bounded_in_bytes)
 }
 END_TEST
 
+/* Whatever max_file_bytes and the row limit allow, a batch stops at
+ * WRITER_BATCH_MAX_BYTES: 8000 spans of ~640 bytes fit the rows (10000 per
+ * batch) but not the bytes. */
+START_TEST(a_batch_stops_at_its_byte_cap)
+{
+	start(20000, (uint64_t)1 << 30);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(take_bench(MSG_EXPORT_TRACES, "traces_1000.pb", NULL), 0);
+	const struct writer_signal *s = &w.sig[OTLP_SIGNAL_TRACES];
+	ck_assert_uint_eq(s->batches_written, 1);
+	ck_assert_uint_lt(s->rows_written, 8000);
+	ck_assert_uint_le(s->file.bytes_written, s->schema.len + WRITER_BATCH_MAX_BYTES +
+							 WRITER_BATCH_OVERHEAD);
+	ck_assert_uint_gt(s->file.bytes_written, WRITER_BATCH_MAX_BYTES * 3 / 4);
+	ck_assert_int_eq(writer_finish(&w, NOW), 0);
+	ck_assert_uint_eq(s->rows_written, 8000);
+}
+END_TEST
+
 START_TEST(unusable_messages_are_counted_and_taken)
 {
 	start(100, 64 << 20);
@@ -443,6 +462,7 @@ int main(void)
 	tcase_add_test(tc, requests_become_rows_and_files);
 	tcase_add_test(tc, a_request_is_split_across_batches);
 	tcase_add_test(tc, batches_are_bounded_in_bytes);
+	tcase_add_test(tc, a_batch_stops_at_its_byte_cap);
 	tcase_add_test(tc, unusable_messages_are_counted_and_taken);
 	tcase_add_test(tc, a_failing_disk_holds_requests_back);
 	tcase_add_test(tc, full_batches_are_written_in_steps);
