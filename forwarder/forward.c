@@ -445,9 +445,15 @@ static void on_done(void *ctx, void *token, uint64_t probe, const struct fwd_res
 		break;
 	}
 	case FWD_PERMANENT: {
-		/* The endpoint answered: it is up, whatever it thinks of the data. */
-		breaker_success(&core->breaker, probe, now);
-		core->failures = 0;
+		/* Not retried either way. A 4xx says the endpoint is up and
+		 * refuses the data; a 5xx says it is failing, and one that fails
+		 * everything must open the breaker rather than take every batch. */
+		if (status >= 500) {
+			breaker_failure(&core->breaker, probe, now);
+		} else {
+			breaker_success(&core->breaker, probe, now);
+			core->failures = 0;
+		}
 		char message[4 * FWD_ERROR_SNIPPET_MAX + 8];
 		fwd_error_message(r->resp->body, r->resp->body_len, r->resp->protobuf, message,
 				  sizeof message);

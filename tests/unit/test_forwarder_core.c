@@ -289,6 +289,32 @@ START_TEST(test_stop_breaker_open_ends_early)
 }
 END_TEST
 
+static void on_enough(uv_timer_t *t)
+{
+	uv_stop(t->loop);
+}
+
+/* An endpoint that answers 500 to everything: each batch is dropped (500
+ * is not retryable) and counts as a failure, so after the threshold the
+ * breaker opens and leaves the endpoint alone. */
+START_TEST(test_server_errors_open_the_breaker)
+{
+	static struct run r;
+	static uv_timer_t t;
+	run_init(&r, 500, 0, "3", 8);
+	uv_timer_init(&r.loop, &t);
+	uv_timer_start(&t, on_enough, 500, 0);
+	uv_run(&r.loop, UV_RUN_DEFAULT);
+	uv_close((uv_handle_t *)&t, NULL);
+	ck_assert_uint_eq(r.b.requests, 3);
+	ck_assert_uint_eq(r.core.stats.forward_failed, 3);
+	ck_assert_int_eq(r.core.breaker.state, BREAKER_OPEN);
+	ck_assert_uint_eq(r.core.queue.items, 5);
+	run_stop(&r);
+	ck_assert_uint_eq(r.core.stats.forward_dropped, 5);
+}
+END_TEST
+
 START_TEST(test_stop_empty_and_disabled)
 {
 	static struct run r;
@@ -321,6 +347,7 @@ int main(void)
 	tcase_add_test(tc, test_stop_endpoint_silent);
 	tcase_add_test(tc, test_stop_breaker_open_ends_early);
 	tcase_add_test(tc, test_stop_empty_and_disabled);
+	tcase_add_test(tc, test_server_errors_open_the_breaker);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
