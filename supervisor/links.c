@@ -17,15 +17,18 @@ void links_init(struct sup *s)
  * default socket buffer (~200 KB) a 500 KB request goes over in several
  * turns of both loops, and the writer waits for the rest of it between
  * requests (12% of its time at 1000-span requests). 4 MiB lets the
- * receiver put a whole request or more on the link; the kernel caps it at
- * net.core.wmem_max, and the channel's credit still bounds what is queued. */
+ * receiver put a whole request or more on the link; the channel's credit
+ * still bounds what is queued. SO_SNDBUF alone is capped at
+ * net.core.wmem_max (~200 KB on a stock system): as root the supervisor
+ * sets it past that cap, otherwise it gets what the cap allows. */
 #define LINK_SOCKET_BUFFER (4 * 1024 * 1024)
 
 static void widen_buffers(const int sv[2])
 {
 	int size = LINK_SOCKET_BUFFER;
 	for (int i = 0; i < 2; i++) {
-		if (setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof size) != 0)
+		if (setsockopt(sv[i], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0 &&
+		    setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof size) != 0)
 			log_debug("data link send buffer: %s (the default stays)", strerror(errno));
 	}
 }

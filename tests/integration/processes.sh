@@ -60,6 +60,17 @@ for name in receiver writer forwarder dashboard; do
 	pass "$name: seccomp filter, no_new_privs, uid $uid, no supplementary group, no core file, jailed, minimal environment"
 done
 
+# The receiver-writer link carries whole requests: supervisor/links.c gives
+# both ends 4 MiB send buffers, past net.core.wmem_max (the kernel reports
+# twice the size set).
+sockets=$(ss -xmp)
+for name in receiver writer; do
+	pid=$(child_pid "$name")
+	n=$(awk -v p="pid=$pid," 'index($0, p) && /tb8388608[,)]/ { n++ } END { print n + 0 }' <<<"$sockets")
+	[ "$n" -ge 1 ] || fail "$name has no data link with a 4 MiB send buffer"
+done
+pass "the receiver-writer link has 4 MiB send buffers on both ends"
+
 if [ "$(id -u)" -eq 0 ]; then
 	# A uid of its own per child: none can signal or read another.
 	uids=$(for n in receiver writer forwarder dashboard; do awk '$1 == "Uid:" { print $2 }' "/proc/$(child_pid $n)/status"; done | sort -u | wc -l)
