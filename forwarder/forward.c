@@ -445,10 +445,7 @@ static void on_done(void *ctx, void *token, uint64_t probe, const struct fwd_res
 		break;
 	}
 	case FWD_PERMANENT: {
-		/* Not retried either way. A 4xx says the endpoint is up and
-		 * refuses the data; a 5xx says it is failing, and one that fails
-		 * everything must open the breaker rather than take every batch. */
-		if (status >= 500) {
+		if (retry_endpoint_failed(status)) {
 			breaker_failure(&core->breaker, probe, now);
 		} else {
 			breaker_success(&core->breaker, probe, now);

@@ -22,6 +22,11 @@ enum fwd_verdict retry_verdict(int status)
 	}
 }
 
+bool retry_endpoint_failed(int status)
+{
+	return retry_verdict(status) == FWD_RETRY || (status >= 500 && status <= 599);
+}
+
 uint64_t retry_backoff_ms(uint32_t failures, uint32_t random)
 {
 	uint64_t base = FWD_BACKOFF_INITIAL_MS;

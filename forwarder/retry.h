@@ -1,6 +1,7 @@
 #ifndef OTLPD_FORWARDER_RETRY_H
 #define OTLPD_FORWARDER_RETRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,11 @@ enum fwd_verdict {
 
 /* status 0 stands for a transport error (no HTTP answer). */
 enum fwd_verdict retry_verdict(int status);
+
+/* Whether the answer counts as a failure of the endpoint for the circuit
+ * breaker: what is retried, and any other 5xx (not retried, but an endpoint
+ * that fails everything is to be left alone); a 4xx says it is up. */
+bool retry_endpoint_failed(int status);
 
 /* The wait before the next attempt after failures (>= 1) in a row:
  * FWD_BACKOFF_INITIAL_MS * 2^(failures-1), capped at FWD_BACKOFF_MAX_MS,

@@ -20,6 +20,10 @@ START_TEST(test_verdicts)
 	static const int permanent[] = { 301, 400, 401, 403, 404, 413, 415, 500, 501, 505 };
 	for (size_t i = 0; i < sizeof permanent / sizeof permanent[0]; i++)
 		ck_assert_int_eq(retry_verdict(permanent[i]), FWD_PERMANENT);
+	for (size_t i = 0; i < sizeof retried / sizeof retried[0]; i++)
+		ck_assert(retry_endpoint_failed(retried[i]));
+	ck_assert(retry_endpoint_failed(500) && retry_endpoint_failed(501) && retry_endpoint_failed(505));
+	ck_assert(!retry_endpoint_failed(200) && !retry_endpoint_failed(400) && !retry_endpoint_failed(413));
 }
 END_TEST
 
