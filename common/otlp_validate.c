@@ -10,12 +10,9 @@
 #include "otlp_schema.h"
 #include "utf8.h"
 
-/* The deepest path to the first AnyValue has 9 messages (request, resource
- * metrics, scope metrics, metric, histogram, data point, exemplar,
- * key-value, value) and each further AnyValue level adds at most 3
- * (kvlist_value, key-value, value): the frame stack is bounded by the
- * largest depth limit, and a hostile request cannot get past it. */
-#define MAX_FRAMES (16 + 3 * OTLP_MAX_ANYVALUE_DEPTH)
+/* The frame stack is bounded by the largest depth limit: a hostile request
+ * cannot get past it. */
+#define MAX_FRAMES OTLP_MESSAGE_DEPTH(OTLP_MAX_ANYVALUE_DEPTH)
 /* Paths longer than this many messages show their first and last parts. */
 #define PATH_HEAD 6
 #define PATH_TAIL 5

@@ -42,6 +42,12 @@
 
 /* AnyValue depth accepted at most (config receiver.max_anyvalue_depth). */
 #define OTLP_MAX_ANYVALUE_DEPTH 128
+/* Messages on the deepest path of a request whose AnyValues nest `depth`
+ * levels: 9 to the first AnyValue (request, resource metrics, scope
+ * metrics, metric, histogram, data point, exemplar, key-value, value), and
+ * at most 3 more per further level (kvlist_value, key-value, value), with
+ * room to spare. */
+#define OTLP_MESSAGE_DEPTH(depth) (16 + 3 * (depth))
 
 struct otlp_limits {
 	uint32_t max_depth;      /* nesting of AnyValue, 1..OTLP_MAX_ANYVALUE_DEPTH */

@@ -334,10 +334,9 @@ void grpc_conn_goaway(struct grpc_conn *c)
 
 void grpc_conn_evict(struct grpc_conn *c)
 {
-	if (c->closing || c->overflow)
-		return;
-	/* Moved before the GOAWAY: sending may close it, which counts it
-	 * down where it is counted. */
+	/* Only for a connection grpc_conn_idle() picked. Moved before the
+	 * GOAWAY: sending may close it, which counts it down where it is
+	 * counted. */
 	c->overflow = true;
 	c->srv->open--;
 	c->srv->overflow++;

@@ -5,7 +5,7 @@
 /* A batch's buffers keep up to this much memory between batches. */
 #define ARROW_COLUMN_KEEP_BYTES ((size_t)1 << 20)
 
-static bool is_var(const struct arrow_field *f)
+bool arrow_field_is_var(const struct arrow_field *f)
 {
 	return (f->type == ARROW_UTF8 && !f->dict) || f->type == ARROW_BINARY;
 }
@@ -96,7 +96,7 @@ void arrow_column_truncate(struct arrow_column *c, uint32_t rows)
 	/* Bytes are set from the row count even when no row goes: a failed
 	 * append may have left a partial value behind. */
 	c->length = rows;
-	if (is_var(c->field)) {
+	if (arrow_field_is_var(c->field)) {
 		int32_t end = 0;
 		if (c->offsets.len > (size_t)rows * 4)
 			memcpy(&end, c->offsets.data + (size_t)rows * 4, sizeof end);
@@ -142,7 +142,7 @@ int arrow_column_append_null(struct arrow_column *c)
 			return err;
 	}
 	size_t width = (size_t)c->width;
-	if (is_var(c->field)) {
+	if (arrow_field_is_var(c->field)) {
 		err = arrow_column_push_offset(c);
 	} else if (c->field->type == ARROW_BOOL) {
 		if ((c->length >> 3) >= c->values.len)

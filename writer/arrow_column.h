@@ -63,6 +63,9 @@ int arrow_column_append_null(struct arrow_column *c);
  * column); 0 for Utf8, Binary and Bool. */
 int32_t arrow_type_width(const struct arrow_field *f);
 
+/* Utf8 (not dictionary encoded) and Binary: values with offsets. */
+bool arrow_field_is_var(const struct arrow_field *f);
+
 /* Out of line: the bitmap needs another byte. */
 int arrow_column_grow_validity(struct arrow_column *c);
 

@@ -147,11 +147,6 @@ static int gather(const struct arrow_file *f, size_t from, size_t budget, struct
 	return n;
 }
 
-bool arrow_file_pending(const struct arrow_file *f)
-{
-	return f->pend_iov != NULL;
-}
-
 int arrow_file_begin(struct arrow_file *f, const struct iovec *iov, int iovcnt, size_t len,
 		     const struct arrow_file_limits *lim, int64_t now)
 {

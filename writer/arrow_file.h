@@ -70,7 +70,6 @@ int arrow_file_begin(struct arrow_file *f, const struct iovec *iov, int iovcnt, 
  * file is cut back to its last whole batch and closed, as in
  * arrow_file_write. */
 int arrow_file_continue(struct arrow_file *f, size_t budget);
-bool arrow_file_pending(const struct arrow_file *f);
 /* Closes the open file when it has reached max_age_secs (idle files end
  * too, so readers see them complete). */
 int arrow_file_expire(struct arrow_file *f, const struct arrow_file_limits *lim, int64_t now);

@@ -268,8 +268,8 @@ static int add_column(struct arrow_ipc_encoder *e, const struct arrow_column *c,
 	int err = abuf_append(&e->nodes, node, sizeof node);
 	if (!err)
 		err = add_buffer(e, c->validity.data, c->null_count ? c->validity.len : 0, offset);
-	if (!err && c->width == 0 && c->field->type != ARROW_BOOL) {
-		/* Utf8, Binary: even 0 rows have one offset. */
+	if (!err && arrow_field_is_var(c->field)) {
+		/* Even 0 rows have one offset. */
 		if (c->offsets.len)
 			err = add_buffer(e, c->offsets.data, c->offsets.len, offset);
 		else

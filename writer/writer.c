@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "otlp_validate.h"
 #include "pb_unpack.h"
 #include "retention.h"
 
@@ -18,12 +19,9 @@
 #define WRITER_ARENA_LIMIT ((size_t)1 << 30)
 /* After a big request the arena is given back down to this. */
 #define WRITER_ARENA_KEEP ((size_t)16 * 1024 * 1024)
-/* Messages nest at most 9 deep around OTLP's AnyValues (request, resource
- * or scope list, item, metric data, data point, exemplar, key-value), and
- * each AnyValue level the validator lets through (max_anyvalue_depth) adds at
- * most 3 (a kvlist's list and key-value, then the value): the decoder's
- * bound, with room to spare, never refuses a validated request. */
-#define WRITER_UNPACK_DEPTH(anyvalue_depth) (16 + 3 * (anyvalue_depth))
+/* The receiver's bound on message nesting for the same AnyValue depth: the
+ * decoder never refuses a request the receiver let through. */
+#define WRITER_UNPACK_DEPTH(anyvalue_depth) OTLP_MESSAGE_DEPTH(anyvalue_depth)
 
 struct inbox_msg {
 	struct inbox_msg *next;
