@@ -112,22 +112,29 @@ check('small: batches of at most 7 rows', () =>
   assert.ok(['traces', 'metrics', 'logs'].every((s) => small.result[s].batches >= Math.ceil(expected[s].rows.length / 7))));
 check('small: traces rotated into several files', () => assert.ok(small.result.traces.files > 1));
 
-// The writer puts a batch's first 8 bytes in last. A file caught before
-// that, its last batch there but for zeros where it starts, must read as
-// the batches before it, without an error (apache-arrow takes the zeros for
-// an end of stream), and the dashboard's tail reader must stop there.
+// The writer puts the first 8 bytes of a batch (its dictionary batches,
+// then the record batch) in last. A file caught before that, the batch
+// there but for zeros where it starts, must read as the batches before it,
+// without an error (apache-arrow takes the zeros for an end of stream), and
+// the dashboard's tail reader must stop there.
 {
-  const { RecordBatchReader } = await import('apache-arrow');
+  const { DataType, RecordBatchReader } = await import('apache-arrow');
   const file = small.files.find((f) => f.signal === 'traces' && f.batches > 2);
   const full = readFileSync(file.path);
+  const end = full.length - ARROW_EOS_LEN;
   const rowsOf = (bytes) => [...RecordBatchReader.from(bytes)].flatMap((b) => b.toArray().map((r) => r.span_id));
   check('whole messages of an ended file: all of it', () => assert.equal(wholeMessagesLength(full), full.length));
-  const lastStart = wholeMessagesLength(full.subarray(0, full.length - ARROW_EOS_LEN - 1));
-  const mid = Buffer.concat([full.subarray(0, lastStart), Buffer.alloc(8),
-    full.subarray(lastStart + 8, full.length - ARROW_EOS_LEN)]);
+  // Where each message starts: the prefixes that are whole messages.
+  const starts = [0];
+  for (let at = 8; at <= end; at += 8)
+    if (wholeMessagesLength(full.subarray(0, at)) === at) starts.push(at);
+  const perBatch = file.fields.filter((f) => DataType.isDictionary(f.type)).length + 1;
+  const groupStart = starts[starts.length - 1 - perBatch];
+  const mid = Buffer.concat([full.subarray(0, groupStart), Buffer.alloc(8), full.subarray(groupStart + 8, end)]);
   check('a batch without its head is unseen', () => {
-    assert.ok(lastStart > 0 && lastStart < full.length);
-    assert.equal(wholeMessagesLength(mid), lastStart);
+    assert.equal(perBatch, 9);
+    assert.ok(groupStart > 0 && groupStart < end);
+    assert.equal(wholeMessagesLength(mid), groupStart);
     const before = rowsOf(mid);
     const all = rowsOf(full);
     assert.ok(before.length > 0 && before.length < all.length);
@@ -135,8 +142,11 @@ check('small: traces rotated into several files', () => assert.ok(small.result.t
     assert.equal([...RecordBatchReader.from(mid)].length, file.batches - 1);
   });
   check('a batch cut anywhere is unseen', () => {
-    for (let cut = lastStart; cut < full.length - ARROW_EOS_LEN; cut += 97)
-      assert.equal(wholeMessagesLength(full.subarray(0, cut)), lastStart);
+    for (let cut = groupStart; cut < end; cut += 97) {
+      const whole = wholeMessagesLength(full.subarray(0, cut));
+      assert.ok(whole >= groupStart && whole <= cut);
+      assert.equal([...RecordBatchReader.from(full.subarray(0, whole))].length, file.batches - 1);
+    }
   });
 }
 

@@ -302,8 +302,12 @@ START_TEST(test_server_errors_open_the_breaker)
 	static struct run r;
 	static uv_timer_t t;
 	run_init(&r, 500, 0, "3", 8);
+	uint64_t deadline = uv_now(&r.loop) + 5000;
+	while (r.core.breaker.state != BREAKER_OPEN && uv_now(&r.loop) < deadline)
+		uv_run(&r.loop, UV_RUN_ONCE);
+	/* A while longer: nothing more may go while it is open. */
 	uv_timer_init(&r.loop, &t);
-	uv_timer_start(&t, on_enough, 500, 0);
+	uv_timer_start(&t, on_enough, 200, 0);
 	uv_run(&r.loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&t, NULL);
 	ck_assert_uint_eq(r.b.requests, 3);

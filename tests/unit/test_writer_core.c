@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "messages.h"
+#include "otlp_test_util.h"
+#include "otlp_validate.h"
 #include "writer.h"
 
 #ifndef OTLPD_SHARED_BENCH_DIR
@@ -201,6 +203,33 @@ START_TEST(a_batch_stops_at_its_byte_cap)
 	ck_assert_uint_gt(s->file.bytes_written, WRITER_BATCH_MAX_BYTES * 3 / 4);
 	ck_assert_int_eq(writer_finish(&w, NOW), 0);
 	ck_assert_uint_eq(s->rows_written, 8000);
+}
+END_TEST
+
+/* What the receiver lets through (AnyValues max_anyvalue_depth deep, here
+ * 32, as arrays or kvlists) the writer's decoder takes; a request nested
+ * far deeper is refused, not decoded. */
+START_TEST(nesting_the_receiver_allows_is_taken)
+{
+	start(200, 64 << 20);
+	for (uint32_t via = 5; via <= 6; via++) {
+		struct rbuf r;
+		rb_init(&r, 1u << 16);
+		rb_deep_attribute(&r, 32, via);
+		rb_wrap_span(&r);
+		ck_assert_int_eq(writer_take(&w, MSG_EXPORT_TRACES, rb_data(&r), (uint32_t)rb_len(&r), NOW), 0);
+		free(r.base);
+	}
+	ck_assert_uint_eq(w.rejected_messages, 0);
+	ck_assert_uint_eq(writer_signal_buffered_rows(&w.sig[OTLP_SIGNAL_TRACES]), 2);
+	struct rbuf r;
+	rb_init(&r, 1u << 16);
+	rb_deep_attribute(&r, OTLP_MAX_ANYVALUE_DEPTH, 6);
+	rb_wrap_span(&r);
+	ck_assert_int_eq(writer_take(&w, MSG_EXPORT_TRACES, rb_data(&r), (uint32_t)rb_len(&r), NOW), 0);
+	free(r.base);
+	ck_assert_uint_eq(w.rejected_messages, 1);
+	ck_assert_uint_eq(writer_signal_buffered_rows(&w.sig[OTLP_SIGNAL_TRACES]), 2);
 }
 END_TEST
 
@@ -464,6 +493,7 @@ int main(void)
 	tcase_add_test(tc, batches_are_bounded_in_bytes);
 	tcase_add_test(tc, a_batch_stops_at_its_byte_cap);
 	tcase_add_test(tc, unusable_messages_are_counted_and_taken);
+	tcase_add_test(tc, nesting_the_receiver_allows_is_taken);
 	tcase_add_test(tc, a_failing_disk_holds_requests_back);
 	tcase_add_test(tc, full_batches_are_written_in_steps);
 	tcase_add_test(tc, the_buffer_never_holds_more_than_its_limit);
