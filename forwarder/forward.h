@@ -26,7 +26,8 @@ struct fwd_stats {
 	uint64_t received_bytes;
 	uint64_t forwarded;       /* messages the endpoint accepted */
 	uint64_t forward_failed;  /* given up: permanent error or retried too long */
-	uint64_t forward_dropped; /* not delivered: the queue was full, or the stop deadline passed */
+	uint64_t forward_dropped; /* not delivered: the queue was full, the stop deadline
+				   * passed, or forwarding is off in this forwarder */
 	uint64_t retries;
 	uint64_t partial_rejected; /* items an endpoint reported as rejected */
 	uint64_t requests;

@@ -22,7 +22,7 @@ enum writer_fd {
 
 /* While a batch cannot be written, the waiting request is retried this often. */
 #define WRITER_RETRY_MS 1000
-/* A full batch (~10 MB at the default 10000 rows) is written 1 MiB per turn
+/* A full batch (up to 4 MiB, half of max_*_buffer_size rows) is written 1 MiB per turn
  * of the loop, about a millisecond, so that requests keep being taken (into
  * the other batch) while it goes out. */
 #define WRITER_WRITE_CHUNK ((size_t)1 << 20)

@@ -46,7 +46,7 @@ n200=$(cat "$WORK"/code* | grep -c '^200$' || true)
 pass "writer continued: the $n200 waiting requests were answered 200"
 
 
-# The writer's stats as the dashboard relays them: NAME VALUE lines.
+# One of the writer's counters, as the dashboard relays them.
 writer_stat() {
 	curl -s "http://127.0.0.1:$((PORT_BASE + 3))/api/stats" |
 		node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{

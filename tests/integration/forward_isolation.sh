@@ -240,7 +240,8 @@ wait_until 20 bash -c "[ \$(node '$JS_DIR/arrow_read.mjs' '$WORK/a-data/otlp/tra
 	fail "local files have $(rows "$WORK/a-data" traces) spans, want $want"
 pass "all $want spans are in the local Arrow files"
 # Stopping with a full queue and the breaker open: nothing could go before
-# the stop deadline, so the queue is dropped at once and said in one line.
+# the stop deadline: the queue is dropped and said in one line (that this
+# is at once is test_stop_breaker_open_ends_early's to show).
 t0=$SECONDS
 stop_named "$SUP"
 [ "$(grep -c "message(s) could not be forwarded within 3000 ms and are dropped" "$WORK/a.log")" = 1 ] ||

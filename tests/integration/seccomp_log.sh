@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # With `sandbox.seccomp: log`, the whole workload through every child: OTLP/
 # HTTP (protobuf, JSON, gzip; the SDK's exporters and curl; bad requests),
-# OTLP/gRPC (SDK and nghttp), file rotation and retention, the dashboard's
+# OTLP/gRPC (SDK and nghttp), files rotated and old ones removed, the dashboard's
 # routes, forwarding to an endpoint that answers, fails and goes away, each
 # child killed and restarted, SIGTERM. The kernel must have logged no seccomp
 # record for any incarnation of any child: each would name a system call

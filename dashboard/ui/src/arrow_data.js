@@ -20,7 +20,7 @@ export class SignalStore {
   constructor(signal, onBatch) {
     this.signal = signal;
     this.onBatch = onBatch; // (batch) => void, for each new record batch
-    this.files = new Map(); // name -> { bytes, batches }
+    this.files = new Map(); // name -> { bytes, batches, size, mtime, retries }
     this.knownFiles = 0;
   }
 
