@@ -166,7 +166,22 @@ wait_until 10 send_until_forwarded || fail "file: the restarted forwarder sent n
 [ "$(last_auth)" = "Bearer $SECRET_FILE" ] || fail "file: after the restart the endpoint got '$(last_auth)'"
 no_credential_fd "credentials_file, after the restart"
 pass "kill -9 of the forwarder (credentials_file): the new one reads the file again and forwards"
+
+# A file that is no longer fit (readable by others) is refused to the next
+# forwarder, which runs with forwarding off; local files go on.
+chmod 644 "$WORK/token.yaml"
+c=$(backend_count)
+restart_forwarder
+wait_until 5 grep -q "credentials_file: .*the forwarder restarts with forwarding off" "$WORK/a.log" ||
+	fail "file: no line saying a refused file leaves forwarding off"
+before=$(rows "$WORK/a-data" traces)
+send "$A_PORT" traces 1
+sleep 1
+[ "$(backend_count)" = "$c" ] || fail "file: a forwarder without credentials sent to the endpoint"
+chmod 600 "$WORK/token.yaml"
 stop_named "$SUP"
+[ "$(rows "$WORK/a-data" traces)" -gt "$before" ] || fail "file: local writing stopped with forwarding off"
+pass "a credentials file made readable by others is refused to a restarted forwarder: forwarding off, local files go on"
 
 SECRET_INLINE=otlpd-inline-$(rand)
 a_config "  authentication:" "    auth_type: bearer_token" "    credentials: {token: $SECRET_INLINE}"
