@@ -46,12 +46,7 @@ n200=$(cat "$WORK"/code* | grep -c '^200$' || true)
 pass "writer continued: the $n200 waiting requests were answered 200"
 
 
-# One of the writer's counters, as the dashboard relays them.
-writer_stat() {
-	curl -s "http://127.0.0.1:$((PORT_BASE + 3))/api/stats" |
-		node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
-			const w=JSON.parse(s).processes.writer||{};console.log(w[process.argv[1]]??"")})' "$1"
-}
+writer_stat() { api_stat writer "$1"; }
 buffered_full() { [ "$(writer_stat traces.buffered_rows)" = 50 ]; }
 
 # A file size limit, as a full disk would: every write of the writer fails.

@@ -129,11 +129,7 @@ backend_count() { backend "" | python3 -c 'import json,sys; print(json.load(sys.
 
 # fwd_stat NAME: counter NAME of the forwarder of instance a (dashboard on
 # PORT_BASE+3) as /api/stats shows it; fails while there is none.
-fwd_stat() {
-	curl -sf "http://127.0.0.1:$((PORT_BASE + 3))/api/stats" | python3 -c '
-import json, sys
-print(json.load(sys.stdin)["processes"]["forwarder"][sys.argv[1]])' "$1" 2>/dev/null
-}
+fwd_stat() { api_stat forwarder "$1"; }
 # fwd_stat_is NAME OP VALUE: e.g. fwd_stat_is forward_dropped -gt 0.
 fwd_stat_is() {
 	local v

@@ -75,6 +75,17 @@ child_pid() {
 	return 1
 }
 
+# api_stat PROCESS NAME [DASHBOARD]: one counter of PROCESS as the dashboard
+# (default: this test's, on PORT_BASE + 3) relays it; empty when absent.
+api_stat() {
+	curl -s --max-time 5 "${3:-http://127.0.0.1:$((PORT_BASE + 3))}/api/stats" | python3 -c '
+import json, sys
+try:
+    print(json.load(sys.stdin)["processes"][sys.argv[1]][sys.argv[2]])
+except (KeyError, ValueError):
+    print("")' "$1" "$2"
+}
+
 status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
 # peer_process PID FD: name of the process at the other end of a Unix socket.

@@ -78,10 +78,7 @@ PY
 }
 
 # counter NAME: the receiver's counter as /api/stats shows it now.
-counter() {
-	curl -s --max-time 5 "$DASH/api/stats" |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)["processes"]["receiver"][sys.argv[1]])' "$1"
-}
+counter() { api_stat receiver "$1" "$DASH"; }
 
 PB=application/x-protobuf
 JS=application/json
