@@ -46,17 +46,20 @@ static inline bool plain8(const uint8_t *p)
 enum utf8_result utf8_check(const uint8_t *p, size_t n, size_t *bad_at)
 {
 	size_t i = 0;
+	bool tail_tried = false;
 	while (i < n) {
 		/* Eight ASCII bytes without a zero byte at a time: the common
-		 * case. The last eight are taken overlapping what was checked,
-		 * since most strings are short. */
+		 * case. The last eight are taken, once, overlapping what was
+		 * checked, since most strings are short. */
 		if (n - i >= 8) {
 			if (plain8(p + i)) {
 				i += 8;
 				continue;
 			}
-		} else if (n >= 8 && plain8(p + n - 8)) {
-			return UTF8_OK;
+		} else if (n >= 8 && !tail_tried) {
+			if (plain8(p + n - 8))
+				return UTF8_OK;
+			tail_tried = true;
 		}
 		uint8_t c = p[i];
 		if (c - 1u < 0x7fu) { /* ASCII, not NUL */
