@@ -114,7 +114,7 @@ static double decode_rate(const uint8_t *body, size_t len, size_t spans_per_requ
 		for (int i = 0; i < 100; i++) {
 			ProtobufCMessage *m = NULL;
 			if (own)
-				(void)pb_unpack(d, body, len, &arena, 64, &m);
+				(void)pb_unpack_text(d, body, len, &arena, 64, &m);
 			else
 				m = protobuf_c_message_unpack(d, &arena.allocator, len, body);
 			if (!m) {

@@ -63,8 +63,8 @@ static int step_unpack_own(const struct input *in, void *state)
 {
 	struct pb_arena *arena = state;
 	ProtobufCMessage *m;
-	int err = pb_unpack(otlp_signal_request_descriptor(OTLP_SIGNAL_TRACES), in->pb, in->pb_len,
-			    arena, 64, &m);
+	int err = pb_unpack_text(otlp_signal_request_descriptor(OTLP_SIGNAL_TRACES), in->pb,
+				 in->pb_len, arena, 64, &m);
 	pb_arena_reset(arena);
 	return err;
 }

@@ -26,12 +26,10 @@
 #error "OTLPD_SHARED_BENCH_DIR must name the directory of the bench bodies"
 #endif
 
-static uint64_t taken_bytes;
-
 static void on_taken(void *ctx, uint32_t len)
 {
 	(void)ctx;
-	taken_bytes += len;
+	(void)len;
 }
 
 static int parse_signal(const char *name, enum otlp_signal *out, uint32_t *type)
@@ -87,15 +85,16 @@ static int run(int dirfd, uint32_t type, enum otlp_signal signal, const uint8_t 
 	err = otlp_validate(signal, body, len, &limits, &check);
 	uint64_t requests = 0;
 	double start = bench_now(), elapsed = 0;
+	int64_t now = (int64_t)time(NULL); /* file names and ages are wall clock */
 	while (!err && elapsed < seconds) {
 		for (int i = 0; i < 100 && !err; i++) {
-			err = writer_take(&w, type, body, (uint32_t)len, (int64_t)start);
+			err = writer_take(&w, type, body, (uint32_t)len, now);
 			requests++;
 		}
 		elapsed = bench_now() - start;
 	}
 	if (!err)
-		err = writer_finish(&w, (int64_t)start);
+		err = writer_finish(&w, now);
 	elapsed = bench_now() - start;
 	if (!err && w.rejected_messages)
 		err = -EBADMSG;
