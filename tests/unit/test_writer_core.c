@@ -34,6 +34,7 @@ static struct writer w;
 static uint32_t taken_len[16];
 static unsigned taken;
 static size_t chunk_bytes; /* the writer's write_chunk_bytes; 0 in most tests */
+static uint32_t retention_step; /* its retention_step_files; 0 (all) in most tests */
 
 static void on_taken(void *ctx, uint32_t len)
 {
@@ -59,6 +60,7 @@ static void setup(void)
 	ck_assert_int_ge(root, 0);
 	taken = 0;
 	chunk_bytes = 0;
+	retention_step = 0;
 }
 
 static void teardown(void)
@@ -81,6 +83,7 @@ static void start(uint32_t max_rows, uint64_t max_file_bytes)
 		.max_anyvalue_depth = 32,
 		.inbox_max_bytes = BODY_MAX,
 		.write_chunk_bytes = chunk_bytes,
+		.retention_step_files = retention_step,
 		.on_taken = on_taken,
 	};
 	ck_assert_int_eq(writer_init(&w, &cfg), 0);
@@ -230,6 +233,40 @@ START_TEST(nesting_the_receiver_allows_is_taken)
 	free(r.base);
 	ck_assert_uint_eq(w.rejected_messages, 1);
 	ck_assert_uint_eq(writer_signal_buffered_rows(&w.sig[OTLP_SIGNAL_TRACES]), 2);
+}
+END_TEST
+
+/* Retention one file per call: due while expired files are left, then not
+ * until the writer opens a file of its own. */
+START_TEST(retention_is_due_while_files_are_left)
+{
+	retention_step = 1;
+	start(200, 64 << 20);
+	ck_assert_int_eq(writer_retention(&w, NOW), 0);
+	ck_assert(!writer_retention_due(&w));
+	int dir = openat(root, "otlp/traces", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dir, 0);
+	for (int i = 0; i < 3; i++) {
+		char name[64];
+		snprintf(name, sizeof name, "otlp_traces_20250101_000000_00000%d.arrows", i);
+		int fd = openat(dir, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0640);
+		ck_assert_int_ge(fd, 0);
+		struct timespec old[2] = {{.tv_sec = NOW - 7200}, {.tv_sec = NOW - 7200}};
+		ck_assert_int_eq(futimens(fd, old), 0);
+		close(fd);
+	}
+	close(dir);
+	unsigned calls = 0;
+	do {
+		ck_assert_int_eq(writer_retention(&w, NOW), 0);
+		calls++;
+	} while (writer_retention_due(&w) && calls < 10);
+	ck_assert_uint_eq(w.removed_files, 3);
+	ck_assert_uint_le(calls, 4);
+	ck_assert(!writer_retention_due(&w));
+	ck_assert_int_eq(take_bench(MSG_EXPORT_TRACES, "traces_100.pb", NULL), 0);
+	ck_assert_int_eq(writer_flush(&w, NOW), 0);
+	ck_assert(writer_retention_due(&w)); /* a file was opened */
 }
 END_TEST
 
@@ -493,6 +530,7 @@ int main(void)
 	tcase_add_test(tc, batches_are_bounded_in_bytes);
 	tcase_add_test(tc, a_batch_stops_at_its_byte_cap);
 	tcase_add_test(tc, unusable_messages_are_counted_and_taken);
+	tcase_add_test(tc, retention_is_due_while_files_are_left);
 	tcase_add_test(tc, nesting_the_receiver_allows_is_taken);
 	tcase_add_test(tc, a_failing_disk_holds_requests_back);
 	tcase_add_test(tc, full_batches_are_written_in_steps);

@@ -278,6 +278,27 @@ START_TEST(a_batch_in_steps_is_hidden_until_whole)
 }
 END_TEST
 
+/* Closing a file with a batch half written finishes the batch first. */
+START_TEST(closing_finishes_a_batch_under_way)
+{
+	make_batch(20000);
+	struct arrow_file f;
+	struct arrow_file_limits lim = {.max_bytes = 1 << 20, .max_age_secs = 60};
+	arrow_file_init(&f, dirfd_, "traces", &schema);
+	ck_assert_int_eq(arrow_file_begin(&f, enc.iov, enc.iovcnt, enc.len, &lim, NOW), 0);
+	ck_assert_int_eq(arrow_file_continue(&f, 4096), 1);
+	char name[ARROW_FILE_NAME_MAX];
+	memcpy(name, f.name, sizeof name);
+	ck_assert_int_eq(arrow_file_close(&f), 0);
+	size_t len;
+	uint8_t *p = file_bytes(name, &len);
+	ck_assert_uint_eq(len, schema.len + enc.len + ARROW_IPC_EOS_LEN);
+	ck_assert_mem_eq(p + schema.len, enc.iov[0].iov_base, enc.iov[0].iov_len);
+	ck_assert_mem_eq(p + len - ARROW_IPC_EOS_LEN, arrow_ipc_eos, ARROW_IPC_EOS_LEN);
+	free(p);
+}
+END_TEST
+
 /* ---- retention ---- */
 
 static int sub[3];
@@ -444,6 +465,7 @@ int main(void)
 	tcase_add_test(tc, names_taken_are_stepped_over);
 	tcase_add_test(tc, a_failed_write_leaves_no_torn_batch);
 	tcase_add_test(tc, a_batch_in_steps_is_hidden_until_whole);
+	tcase_add_test(tc, closing_finishes_a_batch_under_way);
 	suite_add_tcase(s, tc);
 	TCase *rt = tcase_create("retention");
 	tcase_add_checked_fixture(rt, setup, teardown);
